@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from brokercrm.admin import BranchScopedAdmin
+
+from .models import Advisor, BookShare, Branch, Team, User
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "created_at"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "get_full_name",
+        "role",
+        "branch",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["role", "branch", "is_active", "is_staff"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("BrokerCRM", {"fields": ("role", "branch")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        ("BrokerCRM", {"fields": ("role", "branch")}),
+    )
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if request.user.is_superuser:
+            return users
+        return users.filter(branch_id=request.user.branch_id)
+
+
+@admin.register(Team)
+class TeamAdmin(BranchScopedAdmin):
+    list_display = ["name", "branch"]
+    list_filter = ["branch"]
+    search_fields = ["name"]
+
+
+@admin.register(Advisor)
+class AdvisorAdmin(BranchScopedAdmin):
+    list_display = ["employee_no", "name", "team", "role", "email", "user", "is_active"]
+    list_filter = ["branch", "role", "team", "is_active"]
+    search_fields = ["employee_no", "name", "email"]
+    list_select_related = ["team", "user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(BookShare)
+class BookShareAdmin(BranchScopedAdmin):
+    branch_path = "advisor__branch"
+    list_display = ["user", "advisor", "granted_by", "created_at"]
+    raw_id_fields = ["user", "advisor", "granted_by"]

@@ -1,0 +1,7 @@
+"""Every app's API under /api/v1/: each app adds its router's urls here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("clients.api.urls")),
+]

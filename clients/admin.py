@@ -1,0 +1,176 @@
+from django.contrib import admin
+
+from brokercrm.admin import BranchScopedAdmin
+
+from .models import (
+    Account,
+    Balance,
+    CashFlow,
+    Client,
+    Feedback,
+    Household,
+    Interaction,
+    Position,
+    Price,
+    Security,
+    Task,
+    Trade,
+    TradeDay,
+)
+
+
+class AccountInline(admin.TabularInline):
+    model = Account
+    extra = 0
+    fields = ["account_no"]
+
+
+@admin.register(Client)
+class ClientAdmin(BranchScopedAdmin):
+    list_display = [
+        "client_no",
+        "name",
+        "kind",
+        "advisor",
+        "opened_at",
+        "closed_at",
+        "relationship_level",
+        "risk_level",
+    ]
+    list_filter = ["branch", "kind", "relationship_level", "risk_level", "onsite"]
+    search_fields = ["client_no", "name", "phone", "id_number", "accounts__account_no"]
+    list_select_related = ["advisor"]
+    raw_id_fields = ["advisor", "referred_by", "household"]
+    date_hierarchy = "opened_at"
+    inlines = [AccountInline]
+
+
+@admin.register(Household)
+class HouseholdAdmin(BranchScopedAdmin):
+    list_display = ["name", "kind", "branch"]
+    list_filter = ["kind", "branch"]
+    search_fields = ["name", "members__client_no"]
+
+
+@admin.register(Account)
+class AccountAdmin(BranchScopedAdmin):
+    list_display = ["account_no", "client", "branch"]
+    search_fields = ["account_no", "client__client_no", "client__name"]
+    list_select_related = ["client", "branch"]
+    raw_id_fields = ["client"]
+
+
+@admin.register(Security)
+class SecurityAdmin(BranchScopedAdmin):
+    branch_path = None
+    list_display = ["code", "name", "kind", "industry", "listed_on"]
+    list_filter = ["kind", "industry"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Price)
+class PriceAdmin(BranchScopedAdmin):
+    branch_path = None
+    list_display = ["security", "date", "close"]
+    list_filter = ["security__kind"]
+    search_fields = ["security__code"]
+    date_hierarchy = "date"
+    raw_id_fields = ["security"]
+
+
+@admin.register(Trade)
+class TradeAdmin(BranchScopedAdmin):
+    list_display = [
+        "trade_id",
+        "trade_date",
+        "account",
+        "security",
+        "side",
+        "quantity",
+        "price",
+        "amount",
+        "commission",
+    ]
+    list_filter = ["side", "branch"]
+    search_fields = ["trade_id", "account__account_no", "security__code"]
+    date_hierarchy = "trade_date"
+    list_select_related = ["account", "security"]
+    raw_id_fields = ["account", "security"]
+
+
+@admin.register(TradeDay)
+class TradeDayAdmin(BranchScopedAdmin):
+    branch_path = "account__branch"
+    list_display = ["account", "date", "trades", "commission", "amount", "buy_amount"]
+    search_fields = ["account__account_no"]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(Position)
+class PositionAdmin(BranchScopedAdmin):
+    branch_path = "account__branch"
+    list_display = [
+        "date",
+        "account",
+        "security",
+        "quantity",
+        "cost_price",
+        "market_value",
+    ]
+    search_fields = ["account__account_no", "security__code"]
+    date_hierarchy = "date"
+    list_select_related = ["account", "security"]
+    raw_id_fields = ["account", "security"]
+
+
+@admin.register(Balance)
+class BalanceAdmin(BranchScopedAdmin):
+    branch_path = "account__branch"
+    list_display = ["date", "account", "cash", "market_value", "total_assets"]
+    search_fields = ["account__account_no"]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(CashFlow)
+class CashFlowAdmin(BranchScopedAdmin):
+    list_display = ["flow_id", "date", "account", "type", "amount"]
+    list_filter = ["type"]
+    search_fields = ["flow_id", "account__account_no"]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(BranchScopedAdmin):
+    list_display = ["interaction_id", "date", "client", "advisor", "channel", "minutes"]
+    list_filter = ["channel"]
+    search_fields = ["interaction_id", "client__client_no", "summary"]
+    date_hierarchy = "date"
+    list_select_related = ["client", "advisor"]
+    raw_id_fields = ["client", "advisor"]
+    filter_horizontal = ["recommended"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(BranchScopedAdmin):
+    list_display = ["feedback_id", "date", "client", "topic", "score"]
+    list_filter = ["topic", "score"]
+    search_fields = ["feedback_id", "client__client_no", "comment"]
+    date_hierarchy = "date"
+    list_select_related = ["client"]
+    raw_id_fields = ["client"]
+
+
+@admin.register(Task)
+class TaskAdmin(BranchScopedAdmin):
+    list_display = ["title", "client", "owner", "kind", "code", "due_date", "status"]
+    list_filter = ["kind", "status", "code"]
+    search_fields = ["title", "client__client_no"]
+    date_hierarchy = "due_date"
+    list_select_related = ["client", "owner"]
+    raw_id_fields = ["client", "owner", "created_by", "completed_by"]

@@ -1,0 +1,165 @@
+"""Reads of the branch's book, every one scoped to what the requesting user may see.
+
+`client_scope(user)` is the one place the access rule lives (SPEC §1): an advisor sees
+their own clients and the books shared with them; a manager and an admin see their
+branch; head office sees every branch; anyone else sees nothing. Every other selector,
+here and in the other apps, starts from it, so a new page has no way around it.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from advisors.models import BookShare, Branch, Role
+
+from .models import (
+    Account,
+    Balance,
+    CashFlow,
+    Client,
+    Feedback,
+    Interaction,
+    Position,
+    Task,
+    Trade,
+)
+
+
+def client_scope(user) -> QuerySet[Client]:
+    """Every client `user` may see; the only definition of that rule."""
+    clients = Client.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return clients.none()
+    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+        return clients
+    if user.branch_id is None:
+        return clients.none()
+    clients = clients.filter(branch_id=user.branch_id)
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return clients
+    if user.role == Role.ADVISOR:
+        shared = BookShare.objects.filter(user=user).values("advisor_id")
+        # A subquery, not a join, so the scope never duplicates rows.
+        return clients.filter(Q(advisor__user=user) | Q(advisor_id__in=shared))
+    return clients.none()
+
+
+def branch_scope(user) -> QuerySet[Branch]:
+    """The branches whose data `user` may read."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Branch.objects.none()
+    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+        return Branch.objects.all()
+    return Branch.objects.filter(pk=user.branch_id)
+
+
+def scoped(queryset: QuerySet, *, user, client_path: str = "client") -> QuerySet:
+    """Restrict rows that hang off a client to the clients `user` may see."""
+    return queryset.filter(**{f"{client_path}__in": client_scope(user).values("pk")})
+
+
+def client_list(*, user, search: str = "", branch=None) -> QuerySet[Client]:
+    """The clients list: number, name and advisor, searchable by number, name or phone."""
+    clients = client_scope(user).select_related("advisor", "branch")
+    if branch is not None:
+        clients = clients.filter(branch=branch)
+    if search:
+        search = search.strip()
+        clients = clients.filter(
+            Q(client_no__icontains=search)
+            | Q(name__icontains=search)
+            | Q(phone__icontains=search)
+            | Q(accounts__account_no=search)
+        ).distinct()
+    return clients.order_by("client_no")
+
+
+def client_get(*, user, pk) -> Client:
+    """One client `user` may see, else Http404 (never a hint that it exists)."""
+    try:
+        return client_list(user=user).get(pk=pk)
+    except (Client.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such client.") from exc
+
+
+def account_list(*, user) -> QuerySet[Account]:
+    return scoped(Account.objects.select_related("client"), user=user)
+
+
+def trade_list(*, user, client=None) -> QuerySet[Trade]:
+    trades = scoped(
+        Trade.objects.select_related("security", "account"),
+        user=user,
+        client_path="account__client",
+    )
+    if client is not None:
+        trades = trades.filter(account__client=client)
+    return trades.order_by("-trade_date", "-id")
+
+
+def balance_list(*, user, client=None) -> QuerySet[Balance]:
+    balances = scoped(Balance.objects.all(), user=user, client_path="account__client")
+    if client is not None:
+        balances = balances.filter(account__client=client)
+    return balances.order_by("-date")
+
+
+def position_list(*, user, client=None) -> QuerySet[Position]:
+    positions = scoped(
+        Position.objects.select_related("security", "account"),
+        user=user,
+        client_path="account__client",
+    )
+    if client is not None:
+        positions = positions.filter(account__client=client)
+    return positions
+
+
+def cash_flow_list(*, user, client=None) -> QuerySet[CashFlow]:
+    flows = scoped(
+        CashFlow.objects.select_related("account"),
+        user=user,
+        client_path="account__client",
+    )
+    if client is not None:
+        flows = flows.filter(account__client=client)
+    return flows.order_by("-date", "-id")
+
+
+def interaction_list(*, user, client=None) -> QuerySet[Interaction]:
+    interactions = scoped(Interaction.objects.select_related("advisor"), user=user)
+    if client is not None:
+        interactions = interactions.filter(client=client)
+    return interactions.order_by("-date", "-id")
+
+
+def feedback_list(*, user, client=None) -> QuerySet[Feedback]:
+    feedback = scoped(Feedback.objects.all(), user=user)
+    if client is not None:
+        feedback = feedback.filter(client=client)
+    return feedback.order_by("-date", "-id")
+
+
+def task_list(*, user, client=None, status: str | None = "open") -> QuerySet[Task]:
+    tasks = scoped(Task.objects.select_related("client", "owner"), user=user)
+    if client is not None:
+        tasks = tasks.filter(client=client)
+    if status:
+        tasks = tasks.filter(status=status)
+    return tasks.order_by("due_date", "id")
+
+
+def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
+    """Each of the client's accounts' holdings on its latest position date (≤ as_of)."""
+    positions = position_list(user=user, client=client).exclude(quantity=0)
+    if as_of is not None:
+        positions = positions.filter(date__lte=as_of)
+    latest = {}
+    for account_id, day in positions.values_list("account_id", "date").order_by():
+        if account_id not in latest or day > latest[account_id]:
+            latest[account_id] = day
+    if not latest:
+        return positions.none()
+    condition = Q()
+    for account_id, day in latest.items():
+        condition |= Q(account_id=account_id, date=day)
+    return positions.filter(condition).order_by("-market_value")

@@ -1,0 +1,48 @@
+"""Signed-in pages of the book: thin doors onto the selectors."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from . import selectors
+
+
+@login_required
+def home(request):
+    """The user's clients, searchable and paged."""
+    search = request.GET.get("q", "")
+    clients = selectors.client_list(user=request.user, search=search)
+    page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    tiers = _tiers(page.object_list)
+    rows = [(client, tiers.get(client.pk)) for client in page]
+    return render(
+        request, "clients/home.html", {"page": page, "rows": rows, "search": search}
+    )
+
+
+@login_required
+def client_detail(request, pk: int):
+    """One client with accounts, latest holdings and recent activity; 404 if not theirs."""
+    client = selectors.client_get(user=request.user, pk=pk)
+    user = request.user
+    context = {
+        "client": client,
+        "accounts": client.accounts.all(),
+        "balances": selectors.balance_list(user=user, client=client)[:10],
+        "positions": selectors.latest_positions(user=user, client=client),
+        "trades": selectors.trade_list(user=user, client=client)[:20],
+        "cash_flows": selectors.cash_flow_list(user=user, client=client)[:10],
+        "interactions": selectors.interaction_list(user=user, client=client)[:10],
+        "tasks": selectors.task_list(user=user, client=client),
+        "tier": _tiers([client]).get(client.pk),
+    }
+    return render(request, "clients/client_detail.html", context)
+
+
+def _tiers(clients) -> dict[int, str]:
+    """The latest computed tier of each client, when the nightly run has produced one."""
+    try:
+        from tiers.selectors import latest_tiers
+    except ImportError:  # the scoring engine is not installed in this build
+        return {}
+    return latest_tiers([c.pk for c in clients])
