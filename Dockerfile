@@ -1,0 +1,20 @@
+# One image for web, worker and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY brokercrm ./brokercrm
+COPY advisors ./advisors
+COPY clients ./clients
+COPY imports ./imports
+COPY tiers ./tiers
+COPY churn ./churn
+COPY loyalty ./loyalty
+RUN pip install .
+COPY . .
+RUN useradd --system --uid 1000 brokercrm \
+ && DEBUG=1 python manage.py collectstatic --noinput \
+ && chown -R brokercrm /app
+USER brokercrm
+EXPOSE 8000
+CMD ["gunicorn", "brokercrm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
