@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from brokercrm.admin import BranchScopedAdmin
 
-from .models import Advisor, BookShare, Branch, Team, User
+from .models import Advisor, BookShare, Branch, Role, Team, User
 
 
 @admin.register(Branch)
@@ -35,6 +35,34 @@ class UserAdmin(DjangoUserAdmin):
         if request.user.is_superuser:
             return users
         return users.filter(branch_id=request.user.branch_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        # A branch admin manages the branch's users but cannot hand out more power
+        # than a branch role, nor move users to another branch.
+        return [
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "branch",
+            "last_login",
+            "date_joined",
+        ]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Role.choices
+                if value != Role.HEAD_OFFICE
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.branch_id = request.user.branch_id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Team)

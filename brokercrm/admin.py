@@ -26,3 +26,13 @@ class BranchScopedAdmin(admin.ModelAdmin):
         ):
             return queryset
         return queryset.filter(**{self.branch_path: user.branch_id})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "branch" and not (
+            user.is_superuser or user.role == Role.HEAD_OFFICE
+        ):
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                pk=user.branch_id
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
