@@ -1,0 +1,610 @@
+"""Writes of the points ledger: accrual, expiry, redemption, reversal, adjustments.
+
+Every change is an appended `PointsEntry`; the database keeps each client's balance
+(a trigger) and refuses to let it go below 0 (a CHECK), so the services' own checks are
+for clear messages, not for safety. Redemptions and expiries lock the client's row so
+two of them for one client run one after the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from advisors.models import Role
+from brokercrm.db import copy_rows
+from clients.models import Balance, Client, Interaction, Trade
+from tiers.policy import Policy
+
+from .fifo import Movement, add_months, expiries_due
+from .models import (
+    AdjustmentStatus,
+    CatalogueItem,
+    EntryKind,
+    PointsAccount,
+    PointsAdjustment,
+    PointsEntry,
+    Redemption,
+)
+
+
+class PointsError(ValidationError):
+    """A points operation that cannot be done, with a message for the user."""
+
+
+ENTRY_COLUMNS = [
+    "branch_id",
+    "client_id",
+    "delta",
+    "kind",
+    "dated",
+    "expires_at",
+    "source_type",
+    "source_id",
+    "idempotency_key",
+    "policy_version",
+    "note",
+    "created_at",
+]
+
+
+def _policy(branch) -> tuple[int | None, Policy]:
+    from tiers.selectors import policy_for
+
+    return policy_for(branch=branch)
+
+
+# --- accrual -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def points_accrue(
+    *, branch, as_of: date, policy: Policy | None = None, policy_version=None
+) -> dict:
+    """Append every point the branch's clients earned on or before `as_of`, and expire.
+
+    Idempotent: each trade, activity and referral earns once (its idempotency key), and
+    expiry entries are appended only for what the FIFO rule says is still due, so a
+    re-run for the same date appends nothing. Set-based: one query per source.
+    Returns the number of entries appended per kind and the net points.
+    """
+    if policy is None:
+        policy_version, policy = _policy(branch)
+    rules = policy.points
+    now = timezone.now()
+    rows: list[tuple] = []
+
+    def earn(client_id, delta, kind, dated, source_type, source_id):
+        rows.append(
+            (
+                branch.pk,
+                client_id,
+                delta,
+                kind.value,
+                dated,
+                add_months(dated, rules.expiry_months),
+                source_type,
+                source_id,
+                f"{kind.value}:{source_type}:{source_id}",
+                policy_version,
+                "",
+                now,
+            )
+        )
+
+    earned = PointsEntry.objects.filter(branch=branch)
+
+    # Trading: floor(commission × rate) per trade, dated by the trade date.
+    rate = Decimal(str(rules.per_cny_commission))
+    if rate > 0:
+        trades = (
+            Trade.objects.filter(
+                branch=branch, trade_date__lte=as_of, commission__gte=1 / rate
+            )
+            .exclude(
+                Exists(
+                    earned.filter(
+                        kind=EntryKind.TRADE,
+                        source_type="trade",
+                        source_id=OuterRef("pk"),
+                    )
+                )
+            )
+            .values_list("pk", "account__client_id", "trade_date", "commission")
+            .order_by()
+        )
+        for trade_id, client_id, trade_date, commission in trades.iterator(
+            chunk_size=5000
+        ):
+            points = math.floor(commission * rate)
+            if points > 0:
+                earn(client_id, points, EntryKind.TRADE, trade_date, "trade", trade_id)
+
+    # Activities: points per channel, prospects included, dated by the interaction.
+    channels = {c: p for c, p in rules.activity_points.items() if p > 0}
+    if channels:
+        activities = (
+            Interaction.objects.filter(
+                branch=branch, date__lte=as_of, channel__in=list(channels)
+            )
+            .exclude(
+                Exists(
+                    earned.filter(
+                        kind=EntryKind.ACTIVITY,
+                        source_type="interaction",
+                        source_id=OuterRef("pk"),
+                    )
+                )
+            )
+            .values_list("pk", "client_id", "date", "channel")
+            .order_by()
+        )
+        for interaction_id, client_id, day, channel in activities.iterator(
+            chunk_size=5000
+        ):
+            earn(
+                client_id,
+                int(channels[channel]),
+                EntryKind.ACTIVITY,
+                day,
+                "interaction",
+                interaction_id,
+            )
+
+    # Referrals: the referrer earns when the referred client's total assets (over
+    # their accounts, per balance date) first reach the threshold.
+    if rules.referral_points > 0:
+        referred = (
+            Client.objects.filter(branch=branch, referred_by__isnull=False)
+            .exclude(
+                Exists(
+                    earned.filter(
+                        kind=EntryKind.REFERRAL,
+                        source_type="client",
+                        source_id=OuterRef("pk"),
+                    )
+                )
+            )
+            .values("pk")
+        )
+        reached = (
+            Balance.objects.filter(account__client__in=referred, date__lte=as_of)
+            .values("account__client_id", "account__client__referred_by_id", "date")
+            .annotate(total=Sum("total_assets"))
+            .filter(total__gte=Decimal(str(rules.referral_assets_threshold)))
+            .order_by("account__client_id", "date")
+        )
+        first: dict[int, tuple[int, date]] = {}
+        for row in reached:
+            first.setdefault(
+                row["account__client_id"],
+                (row["account__client__referred_by_id"], row["date"]),
+            )
+        referrers = set(
+            Client.objects.filter(
+                branch=branch, pk__in={r for r, _ in first.values()}
+            ).values_list("pk", flat=True)
+        )
+        for referred_id, (referrer_id, day) in sorted(first.items()):
+            if referrer_id in referrers:
+                earn(
+                    referrer_id,
+                    int(rules.referral_points),
+                    EntryKind.REFERRAL,
+                    day,
+                    "client",
+                    referred_id,
+                )
+
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row[3]] += 1
+    if rows:
+        copy_rows(PointsEntry, ENTRY_COLUMNS, rows)
+
+    # Expiry: only clients holding a lot that has reached its expiry day.
+    expiring = (
+        PointsEntry.objects.filter(branch=branch, delta__gt=0, expires_at__lte=as_of)
+        .values_list("client_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    expired = _expire(client_ids=list(expiring), as_of=as_of, now=now)
+    counts[EntryKind.EXPIRY] += expired["entries"]
+    return {
+        "trade": counts[EntryKind.TRADE],
+        "referral": counts[EntryKind.REFERRAL],
+        "activity": counts[EntryKind.ACTIVITY],
+        "expiry": counts[EntryKind.EXPIRY],
+        "entries": sum(counts.values()),
+        "points_earned": sum(r[2] for r in rows),
+        "points_expired": expired["points"],
+    }
+
+
+def _expire(*, client_ids: list[int], as_of: date, now) -> dict:
+    """Append the expiry entries the FIFO rule says are due by `as_of` (caller's atomic).
+
+    Locks the clients' rows (in id order, as every locker does) so a redemption cannot
+    spend points that are expiring under it.
+    """
+    if not client_ids:
+        return {"entries": 0, "points": 0}
+    client_ids = sorted(set(client_ids))
+    locked = list(
+        Client.objects.select_for_update()
+        .filter(pk__in=client_ids)
+        .order_by("pk")
+        .values_list("pk", "branch_id")
+    )
+    branch_of = dict(locked)
+    movements: dict[int, list[Movement]] = defaultdict(list)
+    recorded: dict[tuple[int, date], tuple[int, int]] = {}
+    for entry_id, client_id, delta, kind, dated, expires_at, reverses_id in (
+        PointsEntry.objects.filter(client_id__in=client_ids, dated__lte=as_of)
+        .values_list(
+            "pk", "client_id", "delta", "kind", "dated", "expires_at", "reverses_id"
+        )
+        .order_by()
+    ):
+        is_expiry = kind == EntryKind.EXPIRY
+        movements[client_id].append(
+            Movement(entry_id, delta, dated, expires_at, is_expiry, reverses_id)
+        )
+        if is_expiry:
+            points, count = recorded.get((client_id, dated), (0, 0))
+            recorded[(client_id, dated)] = (points - delta, count + 1)
+    balances = dict(
+        PointsAccount.objects.filter(client_id__in=client_ids).values_list(
+            "client_id", "balance"
+        )
+    )
+    rows = []
+    for client_id in client_ids:
+        available = balances.get(client_id, 0)
+        for day, points in expiries_due(movements[client_id], as_of=as_of).items():
+            already, count = recorded.get((client_id, day), (0, 0))
+            due = min(points - already, available)
+            if due <= 0:
+                continue
+            available -= due
+            rows.append(
+                (
+                    branch_of[client_id],
+                    client_id,
+                    -due,
+                    EntryKind.EXPIRY.value,
+                    day,
+                    None,
+                    "",
+                    None,
+                    f"expiry:{client_id}:{day.isoformat()}:{count}",
+                    None,
+                    "",
+                    now,
+                )
+            )
+    if rows:
+        copy_rows(PointsEntry, ENTRY_COLUMNS, rows)
+    return {"entries": len(rows), "points": -sum(r[2] for r in rows)}
+
+
+# --- redemption ----------------------------------------------------------------------
+
+
+def _fingerprint(*, client, item, quantity) -> str:
+    payload = f"client={client.pk}|item={item.pk}|quantity={quantity}"
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _check_may_redeem(user, client) -> None:
+    from clients.selectors import client_scope
+
+    if user is None or getattr(user, "role", None) not in (
+        Role.ADVISOR,
+        Role.MANAGER,
+        Role.ADMIN,
+    ):
+        raise PermissionDenied(_("You may not redeem points."))
+    if not client_scope(user).filter(pk=client.pk).exists():
+        raise PermissionDenied(_("You may not redeem points for this client."))
+
+
+def _replay(redemption: Redemption, fingerprint: str) -> Redemption:
+    if redemption.request_fingerprint != fingerprint:
+        raise PointsError(
+            _(
+                "This idempotency key was already used for a different redemption; "
+                "use a new key for a new request."
+            ),
+            code="idempotency_key_reused",
+        )
+    return redemption
+
+
+def client_tier(client) -> str | None:
+    """The client's tier in the latest nightly run, or None when there is none yet."""
+    from tiers.selectors import latest_tiers
+
+    return latest_tiers([client.pk]).get(client.pk)
+
+
+def redemption_create(
+    *,
+    user,
+    client,
+    item: CatalogueItem,
+    quantity: int = 1,
+    idempotency_key: str,
+    on: date | None = None,
+) -> Redemption:
+    """Redeem a catalogue item for a client: the one door for the UI and the API.
+
+    Concurrent-safe (the client's row is locked, and the database refuses an overdraft
+    anyway); idempotent (the same key and payload returns the first redemption; the same
+    key with another payload is refused). Items the client's tier gets free cost 0
+    points; a client may redeem an item of a higher tier, which changes nothing else.
+    """
+    _check_may_redeem(user, client)
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise PointsError(_("An idempotency key (1–200 characters) is required."))
+    quantity = int(quantity)
+    if quantity < 1:
+        raise PointsError(_("The quantity must be at least 1."))
+    fingerprint = _fingerprint(client=client, item=item, quantity=quantity)
+    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        return _redeem(
+            user=user,
+            client=client,
+            item=item,
+            quantity=quantity,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            on=on or timezone.localdate(),
+        )
+    except IntegrityError as exc:
+        # Another request with the same key won the race: answer as it did.
+        existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            # The database refused an overdraft or a negative stock.
+            raise PointsError(
+                _("The balance or the stock changed meanwhile; nothing was redeemed.")
+            ) from exc
+        return _replay(existing, fingerprint)
+
+
+@transaction.atomic
+def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
+    if not item.is_active or item.branch_id not in (None, client.branch_id):
+        raise PointsError(_("This item is not offered to this client."))
+    if item.stock is not None and item.stock < quantity:
+        raise PointsError(
+            _("Out of stock: %(left)d left.") % {"left": item.stock},
+            code="out_of_stock",
+        )
+    tier = client_tier(client)
+    points = 0 if tier in (item.free_tiers or []) else item.points_price * quantity
+    _expire(client_ids=[client.pk], as_of=on, now=timezone.now())
+    balance = (
+        PointsAccount.objects.filter(client_id=client.pk)
+        .values_list("balance", flat=True)
+        .first()
+        or 0
+    )
+    if points > balance:
+        raise PointsError(
+            _("Not enough points: %(needed)d needed, %(balance)d available.")
+            % {"needed": points, "balance": balance},
+            code="insufficient_points",
+        )
+    redemption = Redemption.objects.create(
+        branch_id=client.branch_id,
+        client=client,
+        item=item,
+        quantity=quantity,
+        points=points,
+        value_cny=item.unit_value_cny * quantity,
+        tier=tier or "",
+        dated=on,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        created_by=user,
+    )
+    if points:
+        PointsEntry.objects.create(
+            branch_id=client.branch_id,
+            client=client,
+            delta=-points,
+            kind=EntryKind.REDEMPTION,
+            dated=on,
+            source_type="redemption",
+            source_id=redemption.pk,
+            idempotency_key=f"redemption:{redemption.pk}",
+            redemption=redemption,
+            note=item.name[:500],
+            created_by=user,
+        )
+    if item.stock is not None:
+        CatalogueItem.objects.filter(pk=item.pk).update(stock=F("stock") - quantity)
+    return redemption
+
+
+# --- corrections ---------------------------------------------------------------------
+
+
+def _check_manager(user, client) -> None:
+    if (
+        user is None
+        or not user.is_authenticated
+        or user.role != Role.MANAGER
+        or user.branch_id != client.branch_id
+    ):
+        raise PermissionDenied(_("Only a manager of the client's branch may do this."))
+
+
+def _append(*, client, delta, kind, on, key, user, note="", expires=True, **extra):
+    """Append one entry; a refused overdraft becomes a clear PointsError."""
+    expiry_months = _policy(client.branch)[1].points.expiry_months
+    try:
+        with transaction.atomic():
+            return PointsEntry.objects.create(
+                branch_id=client.branch_id,
+                client=client,
+                delta=delta,
+                kind=kind,
+                dated=on,
+                expires_at=add_months(on, expiry_months)
+                if delta > 0 and expires
+                else None,
+                idempotency_key=key,
+                note=note[:500],
+                created_by=user,
+                **extra,
+            )
+    except IntegrityError as exc:
+        if PointsEntry.objects.filter(idempotency_key=key).exists():
+            raise PointsError(_("This correction was already made.")) from exc
+        raise PointsError(
+            _("The client does not have enough points for this correction.")
+        ) from exc
+
+
+@transaction.atomic
+def entry_reverse(*, user, entry: PointsEntry, reason: str, on=None) -> PointsEntry:
+    """Correct an entry by appending its opposite (a manager's decision).
+
+    Reversing a redemption also cancels it and puts the stock back. Expiry entries and
+    reversals are not reversed (make an adjustment instead).
+    """
+    client = entry.client
+    _check_manager(user, client)
+    if entry.kind in (EntryKind.EXPIRY, EntryKind.REVERSAL):
+        raise PointsError(_("Expiry entries and reversals cannot be reversed."))
+    if not reason.strip():
+        raise PointsError(_("Say why the entry is reversed."))
+    on = on or timezone.localdate()
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    if PointsEntry.objects.filter(reverses=entry).exists():
+        raise PointsError(_("This entry was already reversed."))
+    reversal = _append(
+        client=client,
+        delta=-entry.delta,
+        kind=EntryKind.REVERSAL,
+        on=on,
+        key=f"reversal:{entry.pk}",
+        user=user,
+        note=reason,
+        reverses=entry,
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+        redemption_id=entry.redemption_id,
+    )
+    if entry.redemption_id is not None:
+        redemption = entry.redemption
+        CatalogueItem.objects.filter(pk=redemption.item_id, stock__isnull=False).update(
+            stock=F("stock") + redemption.quantity
+        )
+    return reversal
+
+
+@dataclass(frozen=True)
+class _Approval:
+    needed: bool
+    threshold: int
+
+
+def _approval(client, delta) -> _Approval:
+    threshold = int(_policy(client.branch)[1].points.large_adjustment_points)
+    return _Approval(abs(delta) >= threshold, threshold)
+
+
+@transaction.atomic
+def adjustment_request(*, user, client, delta: int, reason: str) -> PointsAdjustment:
+    """A manager's manual adjustment: applied now, or held for a second manager if large."""
+    _check_manager(user, client)
+    delta = int(delta)
+    if delta == 0:
+        raise PointsError(_("An adjustment must change the balance."))
+    if not reason.strip():
+        raise PointsError(_("Say why the points are adjusted."))
+    adjustment = PointsAdjustment.objects.create(
+        branch_id=client.branch_id,
+        client=client,
+        delta=delta,
+        reason=reason,
+        requested_by=user,
+    )
+    if not _approval(client, delta).needed:
+        _apply(adjustment, decided_by=None)
+    return adjustment
+
+
+@transaction.atomic
+def adjustment_approve(*, user, adjustment: PointsAdjustment) -> PointsAdjustment:
+    """A second manager approves a large adjustment; the requester cannot approve it."""
+    adjustment = PointsAdjustment.objects.select_for_update().get(pk=adjustment.pk)
+    _check_manager(user, adjustment.client)
+    if adjustment.requested_by_id == user.pk:
+        raise PermissionDenied(
+            _("A second manager must approve this: you requested it.")
+        )
+    if adjustment.status != AdjustmentStatus.PENDING:
+        raise PointsError(_("This adjustment is no longer waiting for approval."))
+    _apply(adjustment, decided_by=user)
+    return adjustment
+
+
+@transaction.atomic
+def adjustment_reject(*, user, adjustment: PointsAdjustment) -> PointsAdjustment:
+    """A manager turns down a pending adjustment (the requester may withdraw it)."""
+    adjustment = PointsAdjustment.objects.select_for_update().get(pk=adjustment.pk)
+    _check_manager(user, adjustment.client)
+    if adjustment.status != AdjustmentStatus.PENDING:
+        raise PointsError(_("This adjustment is no longer waiting for approval."))
+    adjustment.status = AdjustmentStatus.REJECTED
+    adjustment.decided_by = user if user.pk != adjustment.requested_by_id else None
+    adjustment.decided_at = timezone.now()
+    adjustment.save(update_fields=["status", "decided_by", "decided_at"])
+    return adjustment
+
+
+def _apply(adjustment: PointsAdjustment, *, decided_by) -> None:
+    client = adjustment.client
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    on = timezone.localdate()
+    if adjustment.delta < 0:
+        _expire(client_ids=[client.pk], as_of=on, now=timezone.now())
+    entry = _append(
+        client=client,
+        delta=adjustment.delta,
+        kind=EntryKind.ADJUSTMENT,
+        on=on,
+        key=f"adjustment:{adjustment.pk}",
+        user=decided_by or adjustment.requested_by,
+        note=adjustment.reason,
+        source_type="adjustment",
+        source_id=adjustment.pk,
+    )
+    adjustment.status = AdjustmentStatus.APPLIED
+    adjustment.decided_by = decided_by
+    adjustment.decided_at = timezone.now()
+    adjustment.entry = entry
+    adjustment.save(update_fields=["status", "decided_by", "decided_at", "entry"])
