@@ -5,16 +5,9 @@ from __future__ import annotations
 import csv
 
 from clients.models import Client
+from loyalty.selectors import points_balances
 
 from .models import ClientScore, ScoreRun
-
-try:  # loyalty lands in parallel
-    from loyalty.selectors import points_balances
-except ImportError:  # pragma: no cover
-
-    def points_balances(**kwargs) -> dict[int, int]:
-        return {}
-
 
 EXPORT_COLUMNS = [
     "client_no",

@@ -24,24 +24,14 @@ from brokercrm.db import copy_rows
 from churn.models import ChurnFlag, FlagStatus
 from churn.scoring import SUGGESTED_ACTIONS, churn_flags, churn_risk
 from clients.models import Task, TaskKind, TaskStatus
+from loyalty.selectors import redeemed_client_ids
+from loyalty.services import points_accrue
 
 from . import features as loaders
 from .models import ClientScore, RunStatus, ScoreRun, ScoringPolicy
 from .policy import Policy
 from .scoring import alert_codes, classify, features_from_sources
 from .selectors import policy_for
-
-try:  # loyalty lands in parallel; until then the run has no points to accrue
-    from loyalty.selectors import redeemed_client_ids
-    from loyalty.services import points_accrue
-except ImportError:  # pragma: no cover
-
-    def points_accrue(**kwargs) -> dict:
-        return {}
-
-    def redeemed_client_ids(**kwargs) -> set[int]:
-        return set()
-
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +305,9 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
         branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
     )
     try:
-        points = points_accrue(branch=branch, as_of=as_of, policy=policy)
+        points = points_accrue(
+            branch=branch, as_of=as_of, policy=policy, policy_version=version
+        )
         sources = loaders.load_sources(branch.pk, as_of, policy)
         redeemed = redeemed_client_ids(
             branch_id=branch.pk, start=as_of - timedelta(364), end=as_of
