@@ -382,9 +382,11 @@ def _clients(rng, cfg: DemoConfig, cal: _Calendar, n_advisors: int):
         genders[b], births[b] = genders[a], births[a]
 
     # Advisors: the first (the demo advisor) has the biggest book.
-    weights = np.full(n_advisors, (1 - 0.18) / max(1, n_advisors - 1))
-    weights[0] = 0.18 if n_advisors > 1 else 1.0
-    advisor = rng.choice(n_advisors, n, p=weights / weights.sum())
+    if n_advisors > 1:
+        advisor = rng.integers(1, n_advisors, n)
+        advisor[rng.choice(n, round(0.18 * n), replace=False)] = 0
+    else:
+        advisor = np.zeros(n, dtype=np.int64)
     advisor[rng.random(n) < 0.02] = -1
 
     # Referrals: long-standing clients referred some of this year's new clients.
