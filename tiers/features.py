@@ -12,6 +12,7 @@ indexed by client id, with the columns `tiers.scoring` documents.
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -372,17 +373,26 @@ def load_benchmark_return(d: date, policy: Policy) -> float:
     return float(end) / float(start) - 1.0
 
 
-def load_sources(branch_id: int, d: date, policy: Policy) -> dict:
+def load_sources(
+    branch_id: int, d: date, policy: Policy, timings: dict | None = None
+) -> dict:
     """Every source frame of a branch for D (the I/O half of the pipeline)."""
-    return {
-        "clients": load_clients(branch_id),
-        "balances": load_balances(branch_id, d),
-        "trade_days": load_trade_days(branch_id, d),
-        "buys": load_buys(branch_id, d, policy),
-        "positions": load_positions(branch_id, d),
-        "cash_flows": load_cash_flows(branch_id, d),
-        "interactions": load_interactions(branch_id, d),
-        "feedback": load_feedback(branch_id, d, policy),
-        "referrals": load_referrals(branch_id, d),
-        "benchmark_return_90": load_benchmark_return(d, policy),
+    loaders = {
+        "clients": lambda: load_clients(branch_id),
+        "balances": lambda: load_balances(branch_id, d),
+        "trade_days": lambda: load_trade_days(branch_id, d),
+        "buys": lambda: load_buys(branch_id, d, policy),
+        "positions": lambda: load_positions(branch_id, d),
+        "cash_flows": lambda: load_cash_flows(branch_id, d),
+        "interactions": lambda: load_interactions(branch_id, d),
+        "feedback": lambda: load_feedback(branch_id, d, policy),
+        "referrals": lambda: load_referrals(branch_id, d),
+        "benchmark_return_90": lambda: load_benchmark_return(d, policy),
     }
+    sources = {}
+    for name, load in loaders.items():
+        started = time.monotonic()
+        sources[name] = load()
+        if timings is not None:
+            timings[f"load_{name}"] = round(time.monotonic() - started, 3)
+    return sources

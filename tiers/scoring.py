@@ -162,6 +162,8 @@ def features_from_sources(
     ]
     for column in zero_fill:
         frame[column] = frame[column].astype("float64").fillna(0.0)
+    for column in ("last_trade_date", "last_contact_date"):
+        frame[column] = pd.to_datetime(frame[column])
     frame["assets"] = frame["assets"].astype("float64").fillna(0.0)
     for column in ("assets_30_ago", "assets_90_ago", "assets_avg_90"):
         frame[column] = frame[column].astype("float64")

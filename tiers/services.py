@@ -16,7 +16,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from advisors.models import Branch
@@ -96,9 +97,15 @@ class RunInterrupted(RuntimeError):
     """Raised when a run cannot finish; the date keeps its previous results."""
 
 
-def _none_for_nan(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype(object)
-    return frame.where(frame.notna(), None)
+def _column(values: pd.Series, cast=None) -> list:
+    """A column as plain Python values, None for null."""
+    out = []
+    for value in values.tolist():
+        if value is None or (isinstance(value, float) and value != value):
+            out.append(None)
+        else:
+            out.append(cast(value) if cast else value)
+    return out
 
 
 def score_branch(
@@ -142,9 +149,14 @@ def _features_json(features: pd.DataFrame, results: pd.DataFrame) -> list[str]:
 def _write_scores(run: ScoreRun, features, results) -> int:
     """Append the run's per-client rows (COPY on PostgreSQL)."""
     payload = _features_json(features, results)
-    frame = _none_for_nan(results[SCORE_COLUMNS].copy())
-    frame["cadence_days"] = [
-        None if v is None else int(v) for v in frame["cadence_days"].tolist()
+    casts = {
+        "cadence_days": int,
+        "contact_overdue": bool,
+        "suitability_warning": bool,
+        "trading_lagging": bool,
+    }
+    columns_data = [
+        _column(results[column], casts.get(column)) for column in SCORE_COLUMNS
     ]
     is_open = features["is_open"].astype(bool).tolist()
     as_json = connection.vendor == "postgresql"
@@ -157,17 +169,18 @@ def _write_scores(run: ScoreRun, features, results) -> int:
         *SCORE_COLUMNS,
         "features",
     ]
+    client_ids = results.index.tolist()
     rows = (
         (
             run.pk,
             run.branch_id,
             run.date,
-            int(client_id),
+            int(client_ids[i]),
             is_open[i],
             *values,
             payload[i] if as_json else json.loads(payload[i]),
         )
-        for i, (client_id, *values) in enumerate(frame.itertuples(name=None))
+        for i, values in enumerate(zip(*columns_data, strict=True))
     )
     return copy_rows(ClientScore, columns, rows)
 
@@ -304,11 +317,21 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
     run = ScoreRun.objects.create(
         branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
     )
+    timings: dict[str, float] = {}
+    mark = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        timings[name] = round(now - mark, 3)
+        mark = now
+
     try:
         points = points_accrue(
             branch=branch, as_of=as_of, policy=policy, policy_version=version
         )
-        sources = loaders.load_sources(branch.pk, as_of, policy)
+        lap("points_accrue")
+        sources = loaders.load_sources(branch.pk, as_of, policy, timings)
         redeemed = redeemed_client_ids(
             branch_id=branch.pk, start=as_of - timedelta(364), end=as_of
         )
@@ -317,6 +340,7 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
                 branch=branch, status=FlagStatus.OPEN, raised_on__lte=as_of
             ).values_list("client_id", "code")
         )
+        mark = time.monotonic()
         features, results, flags = score_branch(
             sources=sources,
             as_of=as_of,
@@ -326,7 +350,9 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
         )
         new_flags = _new_flags(run, features, flags, open_flags)
         tasks = _tasks(run, features, results, new_flags)
+        lap("score")
         _write_scores(run, features, results)
+        lap("write")
         is_open = features["is_open"].astype(bool)
         counts = {
             "clients": len(features),
@@ -337,19 +363,18 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
                 + results["drawdown"].astype(bool).sum()
             ),
             "points": _jsonable(points),
+            "timings": timings,
         }
         run.clients = counts["clients"]
         run.open_clients = counts["open_clients"]
         run.alerts = counts["alerts"]
         _swap(run, new_flags, tasks, counts, started)
-    except BaseException as exc:
+        lap("swap")
         ScoreRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED,
-            error=repr(exc)[:2000],
-            finished_at=timezone.now(),
-            duration_s=round(time.monotonic() - started, 3),
+            counts={**run.counts, "timings": timings}
         )
-        ClientScore.objects.filter(run_id=run.pk).delete()
+    except BaseException as exc:
+        _mark_failed(run, exc, started)
         raise
     log.info(
         "recompute %s %s: %s clients in %.1fs",
@@ -359,6 +384,23 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
         run.duration_s,
     )
     return run
+
+
+def _mark_failed(run: ScoreRun, exc: BaseException, started: float) -> None:
+    """Record the failure and drop the dead run's rows, if the connection still can."""
+    try:
+        with transaction.atomic():
+            ScoreRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED,
+                error=repr(exc)[:2000],
+                finished_at=timezone.now(),
+                duration_s=round(time.monotonic() - started, 3),
+            )
+            ClientScore.objects.filter(run_id=run.pk).delete()
+    except (DatabaseError, TransactionManagementError):
+        # Inside a caller's broken transaction: the caller rolls it all back anyway;
+        # a run row left `running` is never read and the next run deletes it.
+        log.warning("could not mark run %s failed", run.pk)
 
 
 def _jsonable(value):
