@@ -504,6 +504,9 @@ def entry_reverse(*, user, entry: PointsEntry, reason: str, on=None) -> PointsEn
     Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
     if PointsEntry.objects.filter(reverses=entry).exists():
         raise PointsError(_("This entry was already reversed."))
+    if entry.delta > 0:
+        # Take back only points that are still there: expire what is due first.
+        _expire(client_ids=[client.pk], as_of=on, now=timezone.now())
     reversal = _append(
         client=client,
         delta=-entry.delta,
