@@ -30,6 +30,7 @@ from clients.models import (
     TradeDay,
 )
 from clients.selectors import client_scope
+from loyalty.models import PointsEntry
 
 END = dt.date(2026, 11, 20)
 SMALL = ["--clients", "60", "--days", "120", "--end", END.isoformat()]
@@ -55,6 +56,11 @@ CANONICAL_HEADERS = {
 @pytest.fixture(scope="module")
 def data():
     return generate(DemoConfig(end=END, clients=60, days=120))
+
+
+@pytest.fixture(scope="module")
+def fired(data):
+    return rules_fired(data)
 
 
 def _at_or_before(balances: pd.DataFrame, day: int) -> pd.Series:
@@ -291,8 +297,8 @@ def test_another_seed_gives_other_data(data):
         "FLOW_custody_out",
     ],
 )
-def test_every_rule_fires_for_some_client(data, rule):
-    assert rules_fired(data)[rule], f"{rule} fires for no client"
+def test_every_rule_fires_for_some_client(fired, rule):
+    assert fired[rule], f"{rule} fires for no client"
 
 
 def test_client_attributes_cover_the_classifications(data):
@@ -372,12 +378,18 @@ def test_seed_demo_twice_replaces_the_branch_and_exports_identical_files(
     }
     client = Client.objects.filter(branch=branch).first()
     Task.objects.create(branch=branch, client=client, kind="manual", title="Call back")
+    # and points in the (protected, append-only) ledger
+    PointsEntry.objects.create(
+        branch=branch, client=client, delta=50, kind="activity", dated=END,
+        idempotency_key="test-seminar-1",
+    )  # fmt: skip
     # when it is seeded again with the same arguments
     call_command("seed_demo", *SMALL, "--export", str(tmp_path / "two"))
     # then nothing is duplicated
     for model, count in counts.items():
         assert model.objects.count() == count, model.__name__
     assert Security.objects.filter(code="000300").count() == 1
+    assert not PointsEntry.objects.filter(branch=branch).exists()
     # and the exported files are byte for byte the same
     files = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert files == sorted(f"{kind}.csv" for kind in CANONICAL_HEADERS)
