@@ -1,0 +1,191 @@
+"""Import a file as a batch: the one service every door (command, admin page, task) uses."""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import BatchStatus, ImportBatch, ImportMode
+from .importers import IMPORTERS, Context
+from .reading import FileRejected, open_table, scan
+
+logger = logging.getLogger(__name__)
+
+GLOBAL_KINDS = ("securities", "prices")  # market data shared by every branch
+
+
+class _Rollback(Exception):
+    """Leaves the import's transaction without writing (bad rows, or a dry run)."""
+
+
+def batch_create(
+    *,
+    branch,
+    path: str,
+    kind: str | None = None,
+    file_name: str | None = None,
+    mode: str = ImportMode.INSERT,
+    partial: bool = False,
+    dry_run: bool = False,
+    user=None,
+) -> ImportBatch:
+    """Record a file waiting to be imported (the admin's upload, or a command's)."""
+    return ImportBatch.objects.create(
+        branch=branch,
+        kind=kind or "",
+        mode=mode,
+        partial=partial,
+        dry_run=dry_run,
+        file_name=file_name or os.path.basename(path),
+        file_path=str(path),
+        file_size=os.path.getsize(path) if os.path.exists(path) else 0,
+        created_by=user if user is not None and user.is_authenticated else None,
+        status=BatchStatus.QUEUED,
+    )
+
+
+def import_file(
+    *,
+    branch,
+    path: str,
+    kind: str | None = None,
+    file_name: str | None = None,
+    mode: str = ImportMode.INSERT,
+    partial: bool = False,
+    dry_run: bool = False,
+    user=None,
+    progress: Callable[[float], None] | None = None,
+) -> ImportBatch:
+    """Import one back-office file into a branch and return its batch with the report.
+
+    Atomic unless `partial`: any bad row and nothing is written. Idempotent: existing
+    natural keys are skipped (insert) or updated where the file has a value (upsert),
+    and an identical file already imported is not read again.
+    """
+    batch = batch_create(
+        branch=branch,
+        path=path,
+        kind=kind,
+        file_name=file_name,
+        mode=mode,
+        partial=partial,
+        dry_run=dry_run,
+        user=user,
+    )
+    return batch_run(batch=batch, progress=progress)
+
+
+def batch_run(
+    *, batch: ImportBatch, progress: Callable[[float], None] | None = None
+) -> ImportBatch:
+    """Run a recorded batch: read, check and write its file, then save the report."""
+    started = time.monotonic()
+    batch.status = BatchStatus.RUNNING
+    batch.started_at = timezone.now()
+    batch.save(update_fields=["status", "started_at"])
+    try:
+        _run(batch, progress)
+    except FileRejected as exc:
+        batch.status = BatchStatus.REJECTED
+        batch.message = str(exc)
+    except Exception as exc:
+        logger.exception("import batch %s failed", batch.pk)
+        batch.status = BatchStatus.FAILED
+        batch.message = f"{type(exc).__name__}: {exc}"
+    batch.duration_s = round(time.monotonic() - started, 3)
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def _run(batch: ImportBatch, progress) -> None:
+    file_scan = scan(batch.file_path)  # the size limit comes first, before any parsing
+    batch.file_size, batch.sha256 = file_scan.size, file_scan.sha256
+    table, kind = open_table(batch.file_path, file_scan, batch.kind or None)
+    batch.kind = kind
+    batch.encoding = table.encoding_label
+    batch.matched_columns = table.matched
+    batch.ignored_columns = table.ignored
+    if not batch.dry_run:
+        previous = _already_imported(batch)
+        if previous is not None:
+            batch.status = BatchStatus.ALREADY_IMPORTED
+            batch.previous = previous
+            batch.rows_total = batch.rows_skipped = previous.rows_total
+            batch.message = (
+                f"already imported: the same file was imported on "
+                f"{timezone.localtime(previous.finished_at):%Y-%m-%d %H:%M} "
+                f"(batch {previous.pk}); nothing to do"
+            )
+            return
+    errors: list = []
+    importer = None
+    counts = None
+    try:
+        with transaction.atomic():
+            _lock(batch, kind)
+            importer = IMPORTERS[kind](Context(batch.branch, batch.mode), errors)
+            try:
+                for chunk in table.chunks(progress):
+                    importer.add(chunk)
+            except BaseException:
+                importer.abort()
+                raise
+            importer.close()
+            if errors and not batch.partial:
+                raise _Rollback
+            counts = importer.write(batch.mode)
+            if batch.dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    errors.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1]))
+    batch.errors = [list(e) for e in errors]
+    batch.rows_total = importer.total
+    batch.rows_failed = importer.failed
+    if counts is not None:
+        batch.rows_new, batch.rows_updated = counts.new, counts.updated
+        batch.rows_skipped = counts.skipped
+    if errors and not batch.partial:
+        batch.status = BatchStatus.REJECTED
+        batch.message = (
+            f"{importer.failed} of {importer.total} rows are bad: nothing was written"
+        )
+    elif batch.dry_run:
+        batch.status = BatchStatus.DRY_RUN
+        batch.message = "dry run: the file was checked and nothing was written"
+    else:
+        batch.status = BatchStatus.DONE
+        if errors:
+            batch.message = (
+                f"{importer.failed} bad rows left out; the valid rows were imported"
+            )
+
+
+def _already_imported(batch: ImportBatch) -> ImportBatch | None:
+    return (
+        ImportBatch.objects.filter(
+            branch=batch.branch,
+            kind=batch.kind,
+            sha256=batch.sha256,
+            status=BatchStatus.DONE,
+            dry_run=False,
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def _lock(batch: ImportBatch, kind: str) -> None:
+    """One import of a kind at a time per branch (market data: at all), on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return  # SQLite serialises writers already
+    scope = "*" if kind in GLOBAL_KINDS else str(batch.branch_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"import:{kind}:{scope}"]
+        )

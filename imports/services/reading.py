@@ -1,0 +1,394 @@
+"""Opening a back-office file: size limit, checksum, encoding, XLSX guard, header, chunks.
+
+Everything here works on the file as bytes or as text cells; what the cells mean is the
+kinds' business. Each chunk is a DataFrame of stripped strings with canonical column
+names and a `_line` column: the line (CSV) or row (XLSX) number a user sees in the file.
+"""
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+
+from .kinds import KINDS, normalize_header
+
+CHUNK_ROWS = 200_000
+XLSX_CHUNK_ROWS = 20_000
+BLOCK = 1 << 20
+# A worksheet's XML compresses well, but not this well: anything beyond is a zip bomb.
+XLSX_MAX_RATIO = 200
+XLSX_MAX_ENTRIES = 2_000
+
+# Byte pairs that mean some cell has a leading or trailing space (or a block edge cut
+# one: the check is only a shortcut, so a miss at a 1 MiB boundary just strips).
+PADDING = (b" ,", b", ", b" \n", b" \r", b"\t ", b" \t", b"\n ")
+
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 BOM", "gb18030": "GBK/GB18030"}
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported (too big, unreadable, wrong columns)."""
+
+
+@dataclass
+class Scan:
+    """What one pass over the raw bytes learns: size, checksum, format and encoding."""
+
+    size: int
+    sha256: str
+    format: str  # "csv" or "xlsx"
+    encoding: str = ""  # codec name for CSV files
+    padded: bool = True  # a space next to a delimiter or line end somewhere
+
+
+def check_size(path: str) -> int:
+    """Refuse a file over settings.IMPORT_MAX_FILE_BYTES before reading any of it."""
+    size = os.path.getsize(path)
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if size > limit:
+        raise FileRejected(
+            f"the file is {size:,} bytes, over the import limit of {limit:,} bytes"
+        )
+    return size
+
+
+def scan(path: str) -> Scan:
+    """Size limit, sha256 and (for CSV) the encoding, in one pass over the bytes."""
+    size = check_size(path)
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    gb = codecs.getincrementaldecoder("gb18030")()
+    utf8_ok = gb_ok = True
+    padded = False
+    with open(path, "rb") as f:
+        head = f.read(BLOCK)
+        is_zip = head.startswith(b"PK\x03\x04")
+        bom = head.startswith(codecs.BOM_UTF8)
+        block = head
+        while block:
+            digest.update(block)
+            if not padded:
+                padded = any(p in block for p in PADDING)
+            if not is_zip and utf8_ok:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            block = f.read(BLOCK)
+        if not is_zip and utf8_ok:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if not is_zip and not utf8_ok:
+            # Not UTF-8: Chinese broker exports are GBK, which GB18030 extends.
+            f.seek(0)
+            while block := f.read(BLOCK):
+                try:
+                    gb.decode(block)
+                except UnicodeDecodeError:
+                    gb_ok = False
+                    break
+    if is_zip:
+        return Scan(size, digest.hexdigest(), "xlsx")
+    if utf8_ok:
+        encoding = "utf-8-sig" if bom else "utf-8"
+        return Scan(size, digest.hexdigest(), "csv", encoding, padded)
+    if gb_ok:
+        return Scan(size, digest.hexdigest(), "csv", "gb18030", padded)
+    raise FileRejected("the file is neither UTF-8 nor GBK/GB18030 text, nor XLSX")
+
+
+@dataclass
+class Table:
+    """An opened file: its header mapped to a kind's columns, and a chunk reader."""
+
+    path: str
+    scan: Scan
+    header: list[str]
+    mapping: dict[int, str] = field(default_factory=dict)  # position -> canonical
+    ignored: list[str] = field(default_factory=list)
+    delimiter: str = ","
+
+    @property
+    def encoding_label(self) -> str:
+        if self.scan.format == "xlsx":
+            return "XLSX"
+        return ENCODING_LABELS.get(self.scan.encoding, self.scan.encoding)
+
+    @property
+    def matched(self) -> list[str]:
+        return [self.mapping[i] for i in sorted(self.mapping)]
+
+    def chunks(
+        self, progress: Callable[[float], None] | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """The data rows, CHUNK_ROWS at a time, as canonical-named string columns."""
+        if self.scan.format == "xlsx":
+            yield from self._xlsx_chunks(progress)
+        else:
+            yield from self._csv_chunks(progress)
+
+    def _frame(self, frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
+        frame = frame.rename(
+            columns={f"c{i}": name for i, name in self.mapping.items()}
+        )
+        if self.scan.padded or self.scan.format == "xlsx":
+            # Stripping is the slow part of reading: only when some cell needs it.
+            for column in frame.columns:
+                frame[column] = frame[column].str.strip()
+        frame.insert(0, "_line", np.arange(first_line, first_line + len(frame)))
+        first = frame.columns[1] if len(frame.columns) > 1 else None
+        if first is not None:
+            maybe = (frame[first] == "").to_numpy()
+            if maybe.any():
+                blank = maybe & (frame.iloc[:, 1:] == "").all(axis=1).to_numpy()
+                if blank.any():
+                    frame = frame[~blank].reset_index(drop=True)
+        return frame
+
+    def _csv_chunks(self, progress):
+        names = [f"c{i}" for i in range(len(self.header))]
+        usecols = [f"c{i}" for i in sorted(self.mapping)]
+        with open(self.path, "rb") as raw:
+            counted = _Counting(raw)
+            try:
+                reader = pd.read_csv(
+                    counted,
+                    encoding=self.scan.encoding,
+                    sep=self.delimiter,
+                    header=0,
+                    names=names,
+                    usecols=usecols,
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    chunksize=CHUNK_ROWS,
+                    engine="c",
+                )
+                line = 2
+                for chunk in reader:
+                    n = len(chunk)
+                    frame = self._frame(chunk, line)
+                    line += n
+                    if progress:
+                        progress(counted.read_bytes / max(self.scan.size, 1))
+                    yield frame
+            except pd.errors.ParserError as exc:
+                raise FileRejected(f"the CSV cannot be read: {exc}") from exc
+
+    def _xlsx_chunks(self, progress):
+        rows = _xlsx_rows(self.path)
+        next(rows, None)  # the header
+        positions = sorted(self.mapping)
+        names = [f"c{i}" for i in positions]
+        buffer: list[list[str]] = []
+        line = 2
+        total = max(_xlsx_dimension_rows(self.path), 1)
+        for row in rows:
+            buffer.append([_cell(row[i]) if i < len(row) else "" for i in positions])
+            if len(buffer) == XLSX_CHUNK_ROWS:
+                yield self._frame(pd.DataFrame(buffer, columns=names, dtype=str), line)
+                line += len(buffer)
+                buffer = []
+                if progress:
+                    progress(min(line / total, 1.0))
+        if buffer:
+            yield self._frame(pd.DataFrame(buffer, columns=names, dtype=str), line)
+
+    def first_rows(self, n: int = 10) -> list[list[str]]:
+        """The first data rows as they appear in the file, every column, for a preview."""
+        if self.scan.format == "xlsx":
+            rows = _xlsx_rows(self.path)
+            next(rows, None)
+            out = []
+            for row in rows:
+                out.append([_cell(v) for v in row])
+                if len(out) == n:
+                    break
+            return out
+        with open(self.path, encoding=self.scan.encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=self.delimiter)
+            next(reader, None)
+            out = []
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    out.append(row)
+                if len(out) == n:
+                    break
+            return out
+
+
+class _Counting(io.RawIOBase):
+    """A binary file that counts the bytes read from it (for the progress bar)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.read_bytes = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self.raw.readinto(buffer)
+        self.read_bytes += n or 0
+        return n
+
+    def read(self, size=-1):
+        data = self.raw.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+def open_table(path: str, file_scan: Scan, kind: str | None) -> tuple[Table, str]:
+    """Read the header, decide the kind (given or detected) and map its columns."""
+    if file_scan.format == "xlsx":
+        guard_xlsx(path)
+        header_row = next(_xlsx_rows(path), None)
+        header = [_cell(v) for v in header_row] if header_row else []
+        delimiter = ","
+    else:
+        with open(path, encoding=file_scan.encoding, newline="") as f:
+            first = f.readline()
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        header = next(csv.reader([first], delimiter=delimiter), [])
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise FileRejected("the file has no header row")
+    if kind is None:
+        kind = detect_kind(header)
+        if kind is None:
+            raise FileRejected(
+                "cannot tell which kind of file this is from its columns: "
+                + ", ".join(header)
+            )
+    spec = KINDS[kind]
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(header):
+        name = spec.aliases.get(normalize_header(raw))
+        if name is None:
+            ignored.append(raw)
+            continue
+        if name in seen:
+            raise FileRejected(
+                f'columns "{seen[name]}" and "{raw}" both mean {name}; keep one'
+            )
+        seen[name] = raw
+        mapping[i] = name
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing:
+        raise FileRejected(
+            f"a {kind} file needs the column(s) {', '.join(missing)}; found: "
+            + ", ".join(header)
+        )
+    table = Table(path, file_scan, header, mapping, ignored, delimiter)
+    return table, kind
+
+
+def detect_kind(header: list[str]) -> str | None:
+    """The kind whose required columns all appear and which explains the most columns."""
+    names = {normalize_header(h) for h in header}
+    best, best_score = None, (0, 0)
+    for kind, spec in KINDS.items():
+        matched = {spec.aliases[n] for n in names if n in spec.aliases}
+        required = {c.name for c in spec.columns if c.required}
+        if not required <= matched:
+            continue
+        score = (len(matched), -len(spec.columns))
+        if score > best_score:
+            best, best_score = kind, score
+    return best
+
+
+def guard_xlsx(path: str) -> None:
+    """Refuse zip bombs before openpyxl inflates anything (its XML goes via defusedxml)."""
+    limit = getattr(
+        settings,
+        "IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES",
+        max(settings.IMPORT_MAX_FILE_BYTES * 10, 1 << 20),
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("the file looks like XLSX but is not a valid one") from exc
+    if len(entries) > XLSX_MAX_ENTRIES:
+        raise FileRejected("the XLSX file has too many parts: refused as a zip bomb")
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        if entry.file_size > (1 << 20) and entry.file_size > XLSX_MAX_RATIO * max(
+            entry.compress_size, 1
+        ):
+            raise FileRejected(
+                f"the XLSX part {entry.filename} inflates {entry.file_size:,} bytes "
+                f"from {entry.compress_size:,}: refused as a zip bomb"
+            )
+    if total > limit:
+        raise FileRejected(
+            f"the XLSX file inflates to {total:,} bytes, over {limit:,}: refused"
+        )
+
+
+def _xlsx_rows(path: str):
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:  # never parse a spreadsheet's XML without entity protection
+        raise FileRejected("XLSX import needs defusedxml installed")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds; all mean "unreadable"
+        raise FileRejected(f"the XLSX file cannot be read: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        yield from sheet.iter_rows(values_only=True)
+    except FileRejected:
+        raise
+    except Exception as exc:
+        raise FileRejected(f"the XLSX file cannot be read: {exc}") from exc
+    finally:
+        workbook.close()
+
+
+def _xlsx_dimension_rows(path: str) -> int:
+    try:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        rows = workbook.worksheets[0].max_row or 0
+        workbook.close()
+        return rows
+    except Exception:
+        return 0
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell as the text a CSV export would have had."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
