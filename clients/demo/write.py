@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Branch, Role, Team, User
@@ -36,6 +36,10 @@ DEMO_LOGINS = {
     "demo-admin": (Role.ADMIN, True, True, "Demo Admin"),
     "demo-hq": (Role.HEAD_OFFICE, False, False, "Demo Head Office"),
 }
+
+
+class SeedRefused(Exception):
+    """The branch's existing data cannot be replaced (e.g. the database guards it)."""
 
 
 def _insert(model: type[models.Model], columns: list[str], rows) -> int:
@@ -93,8 +97,15 @@ def demo_branch_write(
     branch, _ = Branch.objects.get_or_create(
         code=branch_code, defaults={"name": branch_name}
     )
-    for model in (Client, Account, Household, Advisor, Team):
-        _purge(model.objects.filter(branch=branch))
+    try:
+        with transaction.atomic():
+            for model in (Client, Account, Household, Advisor, Team):
+                _purge(model.objects.filter(branch=branch))
+    except IntegrityError as exc:
+        raise SeedRefused(
+            f"Branch {branch_code}'s existing data cannot be replaced: {exc}. "
+            "Seed another --branch, or start from an empty database."
+        ) from exc
     counts: dict[str, int] = {}
     now = timezone.now()
     days = np.array([d.isoformat() for d in data.days], dtype=object)

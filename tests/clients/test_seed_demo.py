@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from advisors.models import Advisor, Branch, Role, User
 from clients.demo import DemoConfig, generate
@@ -378,18 +379,12 @@ def test_seed_demo_twice_replaces_the_branch_and_exports_identical_files(
     }
     client = Client.objects.filter(branch=branch).first()
     Task.objects.create(branch=branch, client=client, kind="manual", title="Call back")
-    # and points in the (protected, append-only) ledger
-    PointsEntry.objects.create(
-        branch=branch, client=client, delta=50, kind="activity", dated=END,
-        idempotency_key="test-seminar-1",
-    )  # fmt: skip
     # when it is seeded again with the same arguments
     call_command("seed_demo", *SMALL, "--export", str(tmp_path / "two"))
     # then nothing is duplicated
     for model, count in counts.items():
         assert model.objects.count() == count, model.__name__
     assert Security.objects.filter(code="000300").count() == 1
-    assert not PointsEntry.objects.filter(branch=branch).exists()
     # and the exported files are byte for byte the same
     files = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert files == sorted(f"{kind}.csv" for kind in CANONICAL_HEADERS)
@@ -397,6 +392,28 @@ def test_seed_demo_twice_replaces_the_branch_and_exports_identical_files(
         tmp_path / "one", tmp_path / "two", files, shallow=False
     )
     assert mismatch == [] and errors == []
+
+
+@pytest.mark.django_db
+def test_reseeding_clears_the_points_ledger_where_the_database_allows_it():
+    # given a seeded branch whose clients earned points
+    call_command("seed_demo", *SMALL)
+    branch = Branch.objects.get(code="DEMO")
+    client = Client.objects.filter(branch=branch).first()
+    PointsEntry.objects.create(
+        branch=branch, client=client, delta=50, kind="activity", dated=END,
+        idempotency_key="test-seminar-1",
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        # then PostgreSQL's append-only ledger refuses, and the seeder says so
+        with pytest.raises(CommandError, match="cannot be replaced.*append-only"):
+            call_command("seed_demo", *SMALL)
+        assert PointsEntry.objects.filter(branch=branch).count() == 1
+    else:
+        # then the demo database (SQLite) replaces the branch, points and all
+        call_command("seed_demo", *SMALL)
+        assert not PointsEntry.objects.filter(branch=branch).exists()
+        assert Client.objects.filter(branch=branch).count() == 60
 
 
 @pytest.mark.django_db

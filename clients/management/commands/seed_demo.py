@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from clients.demo import DemoConfig, generate
 from clients.demo.export import export_csv
-from clients.demo.write import DEMO_LOGINS, DEMO_PASSWORD, demo_branch_write
+from clients.demo.write import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    SeedRefused,
+    demo_branch_write,
+)
 
 
 def _date(value: str) -> dt.date:
@@ -54,7 +59,10 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         generated = time.monotonic() - started
-        counts = demo_branch_write(data=data, branch_code=options["branch"])
+        try:
+            counts = demo_branch_write(data=data, branch_code=options["branch"])
+        except SeedRefused as exc:
+            raise CommandError(str(exc)) from exc
         seconds = counts.pop("seconds")
         out = self.stdout
         out.write(
