@@ -10,5 +10,6 @@ urlpatterns = [
         "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
     ),
     path("api/v1/", include("brokercrm.api_urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("", include("clients.urls")),
 ]

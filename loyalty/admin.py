@@ -1,0 +1,79 @@
+"""Admin: the catalogue is edited here; the ledger and redemptions are read-only.
+
+Points change only through the services (redemption, reversal, adjustment), never by
+editing rows, so the ledger pages offer no add, change or delete.
+"""
+
+from django.contrib import admin
+from django.db.models import Q
+
+from advisors.models import Role
+from brokercrm.admin import BranchScopedAdmin
+
+from .models import CatalogueItem, PointsAdjustment, PointsEntry, Redemption
+
+
+@admin.register(CatalogueItem)
+class CatalogueItemAdmin(BranchScopedAdmin):
+    list_display = [
+        "code",
+        "name",
+        "branch",
+        "points_price",
+        "free_tiers",
+        "unit_value_cny",
+        "stock",
+        "is_active",
+    ]
+    list_filter = ["is_active", "branch"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        items = admin.ModelAdmin.get_queryset(self, request)
+        user = request.user
+        if user.is_superuser or user.role == Role.HEAD_OFFICE:
+            return items
+        # A branch admin sees the items every branch offers and edits their own.
+        return items.filter(Q(branch__isnull=True) | Q(branch_id=user.branch_id))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.branch_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+class ReadOnlyAdmin(BranchScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    list_display = ["dated", "client", "kind", "delta", "expires_at", "created_at"]
+    list_filter = ["kind", "branch"]
+    search_fields = ["client__client_no", "client__name", "idempotency_key"]
+    list_select_related = ["client"]
+    date_hierarchy = "dated"
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "client", "item", "quantity", "points", "tier"]
+    list_filter = ["item", "branch"]
+    search_fields = ["client__client_no", "client__name"]
+    list_select_related = ["client", "item"]
+
+
+@admin.register(PointsAdjustment)
+class PointsAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "client", "delta", "status", "requested_by"]
+    list_filter = ["status", "branch"]
+    list_select_related = ["client", "requested_by"]
