@@ -223,12 +223,15 @@ def _new_flags(run, features, flags, open_flags) -> list[ChurnFlag]:
     return new
 
 
-def _tasks(run, features, results, new_flags) -> list[Task]:
+def _tasks(run, features, results, new_flags, open_tasks) -> list[Task]:
+    """The generated tasks to raise: those with no open task of the same key."""
     d = run.date
     advisor = features["advisor_id"]
     tasks = []
 
     def add(client_id, kind, code, title, due, detail=""):
+        if (client_id, kind, code) in open_tasks:
+            return
         owner = advisor.get(client_id)
         tasks.append(
             Task(
@@ -287,12 +290,7 @@ def _swap(run: ScoreRun, new_flags, tasks, counts: dict, started: float) -> None
     """Make the new run the date's results, in one transaction."""
     with transaction.atomic():
         ChurnFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
-        open_keys = set(
-            Task.objects.filter(branch_id=run.branch_id, status=TaskStatus.OPEN)
-            .exclude(kind=TaskKind.MANUAL)
-            .values_list("client_id", "kind", "code")
-        )
-        tasks = [t for t in tasks if (t.client_id, t.kind, t.code) not in open_keys]
+        # ignore_conflicts: a task opened since the run read them is not doubled.
         Task.objects.bulk_create(tasks, ignore_conflicts=True)
         ScoreRun.objects.filter(branch_id=run.branch_id, date=run.date).exclude(
             pk=run.pk
@@ -331,7 +329,8 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
             branch=branch, as_of=as_of, policy=policy, policy_version=version
         )
         lap("points_accrue")
-        sources = loaders.load_sources(branch.pk, as_of, policy, timings)
+        with transaction.atomic():  # one snapshot-consistent read of every source
+            sources = loaders.load_sources(branch.pk, as_of, policy, timings)
         redeemed = redeemed_client_ids(
             branch_id=branch.pk, start=as_of - timedelta(364), end=as_of
         )
@@ -349,7 +348,12 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
             open_flags=open_flags,
         )
         new_flags = _new_flags(run, features, flags, open_flags)
-        tasks = _tasks(run, features, results, new_flags)
+        open_tasks = set(
+            Task.objects.filter(branch=branch, status=TaskStatus.OPEN)
+            .exclude(kind=TaskKind.MANUAL)
+            .values_list("client_id", "kind", "code")
+        )
+        tasks = _tasks(run, features, results, new_flags, open_tasks)
         lap("score")
         _write_scores(run, features, results)
         lap("write")
