@@ -1,0 +1,271 @@
+"""Importing trades: atomic, idempotent, every bad row named by line and column."""
+
+from decimal import Decimal
+
+import pytest
+
+from clients.models import Trade, TradeDay
+from imports.models import BatchStatus
+
+from .conftest import TRADE_HEADER, trade_row
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_trade_file_imports_and_records_its_batch(book, csv_file, run, admin_user):
+    # given
+    path = csv_file(
+        TRADE_HEADER,
+        [
+            trade_row("T1"),
+            trade_row("T2", side="S", account_no="880002", code="000001"),
+        ],
+    )
+    # when
+    batch = run("trades", path, user=admin_user)
+    # then
+    assert batch.status == BatchStatus.DONE, batch.message
+    assert (batch.rows_new, batch.rows_skipped, batch.rows_failed) == (2, 0, 0)
+    assert len(batch.sha256) == 64 and batch.duration_s is not None
+    assert batch.created_by == admin_user and batch.file_name == path.name
+    trade = Trade.objects.get(trade_id="T1")
+    assert trade.account.account_no == "880001" and trade.security.code == "600000"
+    assert trade.amount == Decimal("1050.00") and trade.transfer_fee == Decimal("0.02")
+    assert trade.branch == book.branch
+
+
+def test_trade_days_are_refreshed_in_the_same_import(book, csv_file, run):
+    path = csv_file(
+        TRADE_HEADER,
+        [trade_row("T1"), trade_row("T2", side="S", commission="7.00")],
+    )
+    run("trades", path)
+    day = TradeDay.objects.get(account__account_no="880001")
+    assert day.trades == 2
+    assert day.commission == Decimal("12.00")
+    assert day.buy_amount == Decimal("1050.00")
+
+
+def test_identical_file_is_already_imported_and_overlap_adds_only_new_rows(
+    book, csv_file, run
+):
+    # given
+    first = csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")])
+    run("trades", first)
+    # when
+    again = run("trades", first)
+    overlapping = run(
+        "trades",
+        csv_file(TRADE_HEADER, [trade_row("T2"), trade_row("T3"), trade_row("T1")]),
+    )
+    # then
+    assert again.status == BatchStatus.ALREADY_IMPORTED
+    assert "already imported" in again.message and again.rows_new == 0
+    assert overlapping.status == BatchStatus.DONE
+    assert (overlapping.rows_new, overlapping.rows_skipped) == (1, 2)
+    assert Trade.objects.count() == 3
+    assert TradeDay.objects.get(account__account_no="880001").trades == 3
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({"quantity": "12a"}, 'line 3, quantity: "12a" is not a number'),
+        ({"account_no": "880012"}, "line 3, account_no: unknown account 880012"),
+        ({"code": "999999"}, "line 3, code: unknown security 999999"),
+        ({"side": "X"}, 'line 3, side: "X" is not one of B, S'),
+        (
+            {"trade_date": "2026-13-40"},
+            'line 3, trade_date: "2026-13-40" is not a date',
+        ),
+        (
+            {"trade_date": "2999-01-01"},
+            "line 3, trade_date: 2999-01-01 is in the future",
+        ),
+        ({"commission": "-1.00"}, 'line 3, commission: "-1.00" must not be negative'),
+        ({"amount": "2000.00"}, "line 3, amount: 2000.00 is not quantity × price"),
+        ({"trade_id": ""}, "line 3, trade_id: is required"),
+        ({"trade_id": "T1"}, "line 3, trade_id: duplicate of line 2"),
+    ],
+)
+def test_any_bad_row_rejects_the_file_and_names_line_and_column(
+    book, csv_file, run, cells, expected
+):
+    # given: line 1 is the header, line 2 good, line 3 bad, line 4 good
+    path = csv_file(
+        TRADE_HEADER, [trade_row("T1"), trade_row("T2", **cells), trade_row("T3")]
+    )
+    # when
+    batch = run("trades", path)
+    # then
+    assert batch.status == BatchStatus.REJECTED
+    assert any(line.startswith(expected) for line in batch.error_lines()), (
+        batch.error_lines()
+    )
+    assert batch.rows_failed == 1 and batch.rows_new == 0
+    assert Trade.objects.count() == 0 and TradeDay.objects.count() == 0
+
+
+def test_every_bad_row_is_reported_not_only_the_first(book, csv_file, run):
+    path = csv_file(
+        TRADE_HEADER,
+        [
+            trade_row("T1", quantity="x"),
+            trade_row("T2"),
+            trade_row("T3", account_no="1", side="?"),
+        ],
+    )
+    batch = run("trades", path)
+    assert batch.error_lines() == [
+        'line 2, quantity: "x" is not a number',
+        "line 4, account_no: unknown account 1",
+        'line 4, side: "?" is not one of B, S',
+    ]
+    assert batch.rows_failed == 2
+
+
+def test_partial_imports_the_valid_rows_and_reports_the_rest(book, csv_file, run):
+    path = csv_file(
+        TRADE_HEADER,
+        [trade_row("T1"), trade_row("T2", account_no="880012"), trade_row("T3")],
+    )
+    batch = run("trades", path, partial=True)
+    assert batch.status == BatchStatus.DONE
+    assert (batch.rows_new, batch.rows_failed) == (2, 1)
+    assert batch.error_lines() == ["line 3, account_no: unknown account 880012"]
+    assert set(Trade.objects.values_list("trade_id", flat=True)) == {"T1", "T3"}
+    assert TradeDay.objects.get().trades == 2
+
+
+def test_dry_run_checks_and_counts_but_writes_nothing(book, csv_file, run, make):
+    make.Trade(
+        trade_id="T1",
+        account=book.accounts.get(account_no="880001"),
+        branch=book.branch,
+    )
+    path = csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")])
+    batch = run("trades", path, dry_run=True)
+    assert batch.status == BatchStatus.DRY_RUN
+    assert (batch.rows_new, batch.rows_skipped) == (1, 1)
+    assert Trade.objects.count() == 1
+    # a dry run never counts as "already imported"
+    assert run("trades", path).rows_new == 1
+
+
+def test_upsert_updates_only_what_the_file_says(book, csv_file, run):
+    run("trades", csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")]))
+    header = [
+        "trade_id",
+        "trade_date",
+        "account_no",
+        "code",
+        "side",
+        "quantity",
+        "price",
+        "amount",
+        "commission",
+    ]
+    path = csv_file(
+        header,
+        [
+            [
+                "T1",
+                "2026-01-05",
+                "880001",
+                "600000",
+                "B",
+                "100",
+                "10.50",
+                "1050.00",
+                "9.99",
+            ],
+            [
+                "T2",
+                "2026-01-05",
+                "880001",
+                "600000",
+                "B",
+                "100",
+                "10.50",
+                "1050.00",
+                "",
+            ],
+            [
+                "T3",
+                "2026-01-06",
+                "880002",
+                "600000",
+                "S",
+                "100",
+                "10.50",
+                "1050.00",
+                "",
+            ],
+        ],
+    )
+    batch = run("trades", path, mode="upsert")
+    assert (batch.rows_new, batch.rows_updated, batch.rows_skipped) == (1, 1, 1)
+    t1, t2, t3 = Trade.objects.order_by("trade_id")
+    assert t1.commission == Decimal("9.99") and t1.transfer_fee == Decimal("0.02")
+    assert t2.commission == Decimal("5.00")  # empty cell: kept
+    assert t3.commission == Decimal("0")  # empty cell on a new row: the default
+    assert TradeDay.objects.get(account__account_no="880001").commission == Decimal(
+        "14.99"
+    )
+
+
+def test_chinese_headers_and_sides_and_dates(book, csv_file, run):
+    header = [
+        "成交编号",
+        "成交日期",
+        "资金账号",
+        "证券代码",
+        "证券名称",
+        "买卖标志",
+        "成交数量",
+        "成交价格",
+        "成交金额",
+        "佣金",
+        "印花税",
+        "过户费",
+        "备注",
+    ]
+    rows = [
+        [
+            "T1",
+            "20260105",
+            "880001",
+            "600000",
+            "浦发银行",
+            "证券买入",
+            "100",
+            "10.5",
+            "1,050.00",
+            "5",
+            "0",
+            "0",
+            "首笔",
+        ],
+        [
+            "T2",
+            "2026/01/06",
+            "880001",
+            "600000",
+            "浦发银行",
+            "卖出",
+            "100",
+            "10.5",
+            "1050",
+            "5",
+            "1.05",
+            "0",
+            "",
+        ],
+    ]
+    batch = run("trades", csv_file(header, rows))
+    assert batch.status == BatchStatus.DONE, batch.error_lines()
+    assert batch.ignored_columns == ["备注"]
+    assert "other_fees" not in batch.matched_columns
+    sides = dict(Trade.objects.values_list("trade_id", "side"))
+    assert sides == {"T1": "B", "T2": "S"}
+    assert str(Trade.objects.get(trade_id="T2").trade_date) == "2026-01-06"
