@@ -99,13 +99,25 @@ class ClientScore(models.Model):
     classification, for the explanation on the client page.
     """
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    # Written in bulk by COPY, tens of thousands of rows a night: no database-level
+    # foreign-key triggers (one check per row per key); Django still cascades.
+    run = models.ForeignKey(
+        ScoreRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False
+    )
     branch = models.ForeignKey(
-        Branch, on_delete=models.CASCADE, related_name="+", db_index=False
+        Branch,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="scores", db_index=False
+        Client,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,
+        db_constraint=False,
     )
     is_open = models.BooleanField(default=False)
     tier = models.CharField(max_length=16, null=True, blank=True)

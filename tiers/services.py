@@ -99,13 +99,12 @@ class RunInterrupted(RuntimeError):
 
 def _column(values: pd.Series, cast=None) -> list:
     """A column as plain Python values, None for null."""
-    out = []
-    for value in values.tolist():
-        if value is None or (isinstance(value, float) and value != value):
-            out.append(None)
-        else:
-            out.append(cast(value) if cast else value)
-    return out
+    array = np.array(values.tolist(), dtype=object)
+    missing = pd.isna(array)
+    if cast is not None and (~missing).any():
+        array[~missing] = [cast(v) for v in array[~missing]]
+    array[missing] = None
+    return array.tolist()
 
 
 def score_branch(
@@ -139,10 +138,7 @@ def _features_json(features: pd.DataFrame, results: pd.DataFrame) -> list[str]:
     explain["excess_return_90"] = results["excess_return_90"].astype("float64")
     explain["concentration"] = features["concentration"].astype(bool)
     explain["drawdown"] = features["drawdown"].astype(bool)
-    explain["kind"] = features["kind"]
-    explain["relationship_level"] = features["relationship_level"]
-    explain["risk_level"] = features["risk_level"]
-    text = explain.to_json(orient="records", lines=True, double_precision=6)
+    text = explain.to_json(orient="records", lines=True, double_precision=4)
     return text.splitlines()
 
 
