@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, models, transaction
@@ -93,7 +91,6 @@ def demo_branch_write(
     Everything is written set-based (COPY on PostgreSQL, executemany on SQLite) in this
     one transaction; trade-day totals are rebuilt at the end. Returns rows per table.
     """
-    started = time.monotonic()
     branch, _ = Branch.objects.get_or_create(
         code=branch_code, defaults={"name": branch_name}
     )
@@ -395,7 +392,6 @@ def demo_branch_write(
     )
     counts["trade_days"] = trade_days_refresh(branch_id=branch.pk, dates=None)
     _demo_logins(branch, advisors[0] if advisors else None)
-    counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
 
