@@ -15,7 +15,7 @@ each, in Python); the big tables (balances, positions) are derived with numpy.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,6 @@ class DemoData:
     cashflows: pd.DataFrame
     interactions: pd.DataFrame
     feedback: pd.DataFrame
-    extra: dict = field(default_factory=dict)
 
 
 # --- calendar ---------------------------------------------------------------------
@@ -496,7 +495,6 @@ class _Book:
     def __init__(self, rng, prices: np.ndarray, sec: pd.DataFrame, cal: _Calendar):
         self.rng = rng
         self.P = prices
-        self.cal = cal
         self.tick = np.where(sec["kind"].to_numpy() == "fund", 1, 10)
         groups = sec["group"].to_numpy()
         kinds = sec["kind"].to_numpy()
@@ -748,9 +746,7 @@ def _plan_account(
             add(min(s + j, e - 1), "buy", -1, assets * rng.uniform(0.15, 0.3))
         cash_share = 0.0
     rate = float(np.clip(np.exp(rng.normal(np.log(30), 0.8)), 2, 200))
-    lo = s if s > 0 else 0
-    if s > 0:
-        lo = min(s + 4, e)
+    lo = min(s + 4, e) if s > 0 else 0  # a new account's first buys come first
     if persona == "regular" or persona == "new":
         generic(lo, e, rate, size=(0.03, 0.12) if institution else (0.04, 0.2))
         if rng.random() < 0.3:
@@ -908,7 +904,7 @@ def generate(cfg: DemoConfig) -> DemoData:
     trades = _trades_frame(book, sec, rate)
     cash, flows = _cash(book, cal, trades, cash0, start_idx, end_idx)
     balances, positions = _holdings(book, cal, prices, cash, start_idx, end_idx)
-    interactions, feedback = _service(rng, cfg, cal, clients, book, sec)
+    interactions, feedback = _service(rng, cal, clients, book)
     price_rows = np.nonzero(prices > 0)
     price_frame = pd.DataFrame(
         {
@@ -932,7 +928,6 @@ def generate(cfg: DemoConfig) -> DemoData:
         cashflows=flows,
         interactions=interactions,
         feedback=feedback,
-        extra={"start_idx": start_idx, "end_idx": end_idx},
     )
 
 
@@ -1116,7 +1111,7 @@ def _holdings(book, cal, prices, cash, start_idx, end_idx):
     return balances, positions
 
 
-def _service(rng, cfg, cal, clients, book, sec):
+def _service(rng, cal, clients, book):
     """Contacts, activities, complaints and feedback, client by client."""
     end, start = cal.end, cal.start
     rows, fb = [], []
