@@ -1,19 +1,29 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from import_export.admin import ImportExportMixin
 
 from brokercrm.admin import BranchScopedAdmin
 
 from .models import Advisor, BookShare, Branch, Role, Team, User
+from .resources import (
+    AdvisorResource,
+    BookShareResource,
+    BranchResource,
+    TeamResource,
+    UserResource,
+)
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [BranchResource]
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ImportExportMixin, DjangoUserAdmin):
+    resource_classes = [UserResource]
     list_display = [
         "username",
         "get_full_name",
@@ -66,14 +76,16 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(BranchScopedAdmin):
+class TeamAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [TeamResource]
     list_display = ["name", "branch"]
     list_filter = ["branch"]
     search_fields = ["name"]
 
 
 @admin.register(Advisor)
-class AdvisorAdmin(BranchScopedAdmin):
+class AdvisorAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [AdvisorResource]
     list_display = ["employee_no", "name", "team", "role", "email", "user", "is_active"]
     list_filter = ["branch", "role", "team", "is_active"]
     search_fields = ["employee_no", "name", "email"]
@@ -82,7 +94,8 @@ class AdvisorAdmin(BranchScopedAdmin):
 
 
 @admin.register(BookShare)
-class BookShareAdmin(BranchScopedAdmin):
+class BookShareAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [BookShareResource]
     branch_path = "advisor__branch"
     list_display = ["user", "advisor", "granted_by", "created_at"]
     raw_id_fields = ["user", "advisor", "granted_by"]

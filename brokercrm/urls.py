@@ -11,5 +11,6 @@ urlpatterns = [
     ),
     path("api/v1/", include("brokercrm.api_urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("clients.urls")),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 
 from brokercrm.admin import BranchScopedAdmin
 
@@ -17,6 +18,21 @@ from .models import (
     Trade,
     TradeDay,
 )
+from .resources import (
+    AccountResource,
+    BalanceResource,
+    CashFlowResource,
+    ClientResource,
+    FeedbackResource,
+    HouseholdResource,
+    InteractionResource,
+    PositionResource,
+    PriceResource,
+    SecurityResource,
+    TaskResource,
+    TradeDayResource,
+    TradeResource,
+)
 
 
 class AccountInline(admin.TabularInline):
@@ -26,7 +42,8 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(BranchScopedAdmin):
+class ClientAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [ClientResource]
     list_display = [
         "client_no",
         "name",
@@ -46,14 +63,16 @@ class ClientAdmin(BranchScopedAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(BranchScopedAdmin):
+class HouseholdAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [HouseholdResource]
     list_display = ["name", "kind", "branch"]
     list_filter = ["kind", "branch"]
     search_fields = ["name", "members__client_no"]
 
 
 @admin.register(Account)
-class AccountAdmin(BranchScopedAdmin):
+class AccountAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [AccountResource]
     list_display = ["account_no", "client", "branch"]
     search_fields = ["account_no", "client__client_no", "client__name"]
     list_select_related = ["client", "branch"]
@@ -61,7 +80,8 @@ class AccountAdmin(BranchScopedAdmin):
 
 
 @admin.register(Security)
-class SecurityAdmin(BranchScopedAdmin):
+class SecurityAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [SecurityResource]
     branch_path = None
     list_display = ["code", "name", "kind", "industry", "listed_on"]
     list_filter = ["kind", "industry"]
@@ -69,7 +89,8 @@ class SecurityAdmin(BranchScopedAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(BranchScopedAdmin):
+class PriceAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [PriceResource]
     branch_path = None
     list_display = ["security", "date", "close"]
     list_filter = ["security__kind"]
@@ -79,7 +100,8 @@ class PriceAdmin(BranchScopedAdmin):
 
 
 @admin.register(Trade)
-class TradeAdmin(BranchScopedAdmin):
+class TradeAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [TradeResource]
     list_display = [
         "trade_id",
         "trade_date",
@@ -99,7 +121,8 @@ class TradeAdmin(BranchScopedAdmin):
 
 
 @admin.register(TradeDay)
-class TradeDayAdmin(BranchScopedAdmin):
+class TradeDayAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [TradeDayResource]
     branch_path = "account__branch"
     list_display = ["account", "date", "trades", "commission", "amount", "buy_amount"]
     search_fields = ["account__account_no"]
@@ -109,7 +132,8 @@ class TradeDayAdmin(BranchScopedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(BranchScopedAdmin):
+class PositionAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [PositionResource]
     branch_path = "account__branch"
     list_display = [
         "date",
@@ -126,7 +150,8 @@ class PositionAdmin(BranchScopedAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(BranchScopedAdmin):
+class BalanceAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [BalanceResource]
     branch_path = "account__branch"
     list_display = ["date", "account", "cash", "market_value", "total_assets"]
     search_fields = ["account__account_no"]
@@ -136,7 +161,8 @@ class BalanceAdmin(BranchScopedAdmin):
 
 
 @admin.register(CashFlow)
-class CashFlowAdmin(BranchScopedAdmin):
+class CashFlowAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [CashFlowResource]
     list_display = ["flow_id", "date", "account", "type", "amount"]
     list_filter = ["type"]
     search_fields = ["flow_id", "account__account_no"]
@@ -146,7 +172,8 @@ class CashFlowAdmin(BranchScopedAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(BranchScopedAdmin):
+class InteractionAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [InteractionResource]
     list_display = ["interaction_id", "date", "client", "advisor", "channel", "minutes"]
     list_filter = ["channel"]
     search_fields = ["interaction_id", "client__client_no", "summary"]
@@ -157,7 +184,8 @@ class InteractionAdmin(BranchScopedAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(BranchScopedAdmin):
+class FeedbackAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [FeedbackResource]
     list_display = ["feedback_id", "date", "client", "topic", "score"]
     list_filter = ["topic", "score"]
     search_fields = ["feedback_id", "client__client_no", "comment"]
@@ -167,7 +195,8 @@ class FeedbackAdmin(BranchScopedAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(BranchScopedAdmin):
+class TaskAdmin(ImportExportMixin, BranchScopedAdmin):
+    resource_classes = [TaskResource]
     list_display = ["title", "client", "owner", "kind", "code", "due_date", "status"]
     list_filter = ["kind", "status", "code"]
     search_fields = ["title", "client__client_no"]

@@ -93,3 +93,18 @@ def test_report_download_escapes_formulas(book, csv_file, run):
     text = report_csv(run("trades", path))
     assert ",'=x.csv," in text
     assert '2,quantity,"""=1+1"" is not a number"' in text
+
+
+def test_admin_lists_offer_import_and_export(book, client, make):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(
+        username="root", branch=book.branch, is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    for url in (
+        "/admin/clients/trade/export/",
+        "/admin/clients/client/import/",
+        "/admin/advisors/advisor/export/",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -1,0 +1,162 @@
+"""Import pages for branch admins: upload → preview → confirm → progress → history.
+
+Thin doors: the preview is the import service's dry run, the import itself is a Celery
+task running the same service, and every page reads through imports.selectors.
+"""
+
+import os
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import get_valid_filename
+from django.views.decorators.http import require_POST
+
+from .forms import UploadForm
+from .models import BatchStatus
+from .selectors import batch_get, batch_list, can_import
+from .services import batch_create, import_file
+from .services.reading import FileRejected, open_table, scan
+from .services.report import report_csv
+from .tasks import import_batch_run_task, progress_key
+
+PREVIEW_ROWS = 10
+SHOWN_ERRORS = 1000
+
+
+def _admin(request):
+    if not can_import(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def batch_list_view(request):
+    """The upload form above the branch's import history."""
+    batches = batch_list(user=request.user)
+    form = UploadForm(user=request.user) if can_import(request.user) else None
+    return render(
+        request,
+        "imports/batch_list.html",
+        {"batches": batches[:100], "form": form},
+    )
+
+
+@login_required
+@require_POST
+def upload_view(request):
+    """Store the file and check it (a dry run): the preview is that check's report."""
+    _admin(request)
+    form = UploadForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        batches = batch_list(user=request.user)[:100]
+        return render(
+            request,
+            "imports/batch_list.html",
+            {"batches": batches, "form": form},
+            status=400,
+        )
+    upload = form.cleaned_data["file"]
+    branch = form.cleaned_data.get("branch") or request.user.branch
+    name = get_valid_filename(os.path.basename(upload.name)) or "upload"
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}/{name}", upload)
+    batch = import_file(
+        branch=branch,
+        path=default_storage.path(stored),
+        kind=form.cleaned_data["kind"] or None,
+        file_name=upload.name,
+        mode=form.cleaned_data["mode"],
+        partial=form.cleaned_data["partial"],
+        dry_run=True,
+        user=request.user,
+    )
+    return redirect("imports:detail", pk=batch.pk)
+
+
+@login_required
+def batch_detail_view(request, pk: int):
+    """A batch: the preview of a checked file, or the progress and report of an import."""
+    batch = batch_get(user=request.user, pk=pk)
+    first_rows, header = [], []
+    if _previewed(batch):
+        try:
+            table, _ = open_table(batch.file_path, scan(batch.file_path), batch.kind)
+            header, first_rows = table.header, table.first_rows(PREVIEW_ROWS)
+        except (FileRejected, OSError):
+            pass
+    return render(
+        request,
+        "imports/batch_detail.html",
+        {
+            "batch": batch,
+            "header": header,
+            "first_rows": first_rows,
+            "errors": batch.error_lines()[:SHOWN_ERRORS],
+            "more_errors": max(len(batch.errors) - SHOWN_ERRORS, 0),
+            "can_confirm": can_import(request.user) and _previewed(batch),
+            "progress": _progress(batch),
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm_view(request, pk: int):
+    """Import a previewed file for real, as a Celery task."""
+    _admin(request)
+    preview = batch_get(user=request.user, pk=pk)
+    if not _previewed(preview):
+        raise PermissionDenied
+    batch = batch_create(
+        branch=preview.branch,
+        path=preview.file_path,
+        kind=preview.kind,
+        file_name=preview.file_name,
+        mode=preview.mode,
+        partial=preview.partial or request.POST.get("partial") == "1",
+        user=request.user,
+    )
+    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    return redirect("imports:detail", pk=batch.pk)
+
+
+@login_required
+def progress_view(request, pk: int):
+    """The htmx fragment polled while a batch runs; the report once it is done."""
+    batch = batch_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "imports/_progress.html",
+        {"batch": batch, "progress": _progress(batch)},
+    )
+
+
+@login_required
+def report_view(request, pk: int):
+    """A batch's report as CSV: the counts, then every bad row."""
+    batch = batch_get(user=request.user, pk=pk)
+    response = HttpResponse(
+        "\ufeff" + report_csv(batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}.csv"'
+    return response
+
+
+def _previewed(batch) -> bool:
+    """A checked file whose rows were read: it may be imported (maybe partially)."""
+    return (
+        batch.dry_run
+        and batch.status in (BatchStatus.DRY_RUN, BatchStatus.REJECTED)
+        and batch.rows_total > 0
+    )
+
+
+def _progress(batch) -> int:
+    if batch.is_finished:
+        return 100
+    done = cache.get(progress_key(batch.pk)) or 0.0
+    return int(min(max(done, 0.0), 1.0) * 100)
