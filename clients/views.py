@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from tiers.selectors import latest_tiers
+
 from . import selectors
 
 
@@ -41,8 +43,4 @@ def client_detail(request, pk: int):
 
 def _tiers(clients) -> dict[int, str]:
     """The latest computed tier of each client, when the nightly run has produced one."""
-    try:
-        from tiers.selectors import latest_tiers
-    except ImportError:  # the scoring engine is not installed in this build
-        return {}
     return latest_tiers([c.pk for c in clients])

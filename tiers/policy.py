@@ -121,7 +121,8 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Policy:
-        """Read a stored policy; missing keys take the defaults, unknown keys are errors."""
+        """Read a stored policy; missing keys take the defaults, unknown keys and
+        values of the wrong type are errors (ValueError)."""
         data = data or {}
         sections = {f.name: f for f in dataclasses.fields(cls)}
         unknown = set(data) - set(sections)
@@ -135,5 +136,28 @@ class Policy:
             extra = set(values) - known
             if extra:
                 raise ValueError(f"unknown {name} settings: {', '.join(sorted(extra))}")
+            kinds = {f.name: str(f.type) for f in dataclasses.fields(section_cls)}
+            for key, value in values.items():
+                _check_type(f"{name}.{key}", kinds[key], value)
             built[name] = section_cls(**values)
         return cls(**built)
+
+
+def _check_type(name: str, kind: str, value) -> None:
+    """A stored setting must have its declared type (an int may stand for a float)."""
+
+    def number(v) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if kind == "float":
+        ok = number(value)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "str":
+        ok = isinstance(value, str)
+    elif kind.startswith("dict"):
+        ok = isinstance(value, dict) and all(number(v) for v in value.values())
+    else:
+        ok = True
+    if not ok:
+        raise ValueError(f"{name}: {value!r} is not a {kind}")

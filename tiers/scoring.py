@@ -449,3 +449,89 @@ def alert_codes(classified: pd.DataFrame) -> pd.Series:
     drawdown = classified["drawdown"].map({True: "DRAWDOWN", False: ""})
     joined = concentration + ";" + drawdown
     return joined.str.strip(";")
+
+
+# --- explanations ----------------------------------------------------------------
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _num(value, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def explain(score: dict, features: dict) -> dict[str, str]:
+    """Why each classification came out as it did, from the stored deciding values.
+
+    `score`: the stored result fields; `features`: the stored feature values (ranks
+    included). Returns one line per classification, e.g. "core: value 86.4
+    (commission rank 97, assets rank 88, active-days rank 75, stability 0.62)".
+    """
+    f = {k: (None if v is None or v != v else v) for k, v in features.items()}
+    lines: dict[str, str] = {}
+    value = score.get("value_score")
+    ranks = (
+        f"commission rank {_num(f.get('commission_rank'))}, "
+        f"assets rank {_num(f.get('assets_rank'))}, "
+        f"active-days rank {_num(f.get('active_days_rank'))}, "
+        f"stability {_num(f.get('stability'), 2)}"
+    )
+    if score.get("maturity_stage"):
+        stage = score["maturity_stage"]
+        why = {
+            "current": f"{_num(f.get('trades_90'))} trades in the last 90 days",
+            "target": "no trade, but an interaction or an account opened in 90 days",
+            "potential": "no trade, interaction or new account in 90 days",
+        }[stage]
+        lines["maturity_stage"] = f"{stage}: {why}"
+    if score.get("tier"):
+        lines["tier"] = f"{score['tier']}: assets {_num(f.get('assets'))}"
+    if value is not None:
+        lines["value_score"] = f"value {value:.1f} ({ranks})"
+    if score.get("segment"):
+        segment = score["segment"]
+        if segment == "dormant":
+            why = f"no trade in 90 days, assets {_num(f.get('assets'))}"
+        else:
+            why = f"value {value:.1f} ({ranks})"
+        lines["segment"] = f"{segment}: {why}"
+    if score.get("relationship_recommended"):
+        lines["relationship"] = (
+            f"recommended {score['relationship_recommended']} (tier {score['tier']}, "
+            f"value {value:.1f}, tenure {_num(f.get('tenure_years'), 1)} years); "
+            f"{score.get('relationship_fit')}"
+        )
+    if score.get("risk_appetite"):
+        lines["risk_appetite"] = (
+            f"{score['risk_appetite']}: turnover {_num(f.get('turnover_90'), 2)}, "
+            f"largest position {_pct(f.get('max_position_share'))}, "
+            f"new issues {_pct(f.get('new_issue_share_90'))}, "
+            f"equity {_pct(f.get('equity_share'))}"
+            + ("; suitability warning" if score.get("suitability_warning") else "")
+        )
+    if score.get("trading_ability"):
+        excess = f.get("excess_return_90")
+        lines["trading_ability"] = (
+            f"{score['trading_ability']}"
+            + (" (lagging the benchmark)" if score.get("trading_lagging") else "")
+            + f": recommended buys {_pct(f.get('recommended_buy_share_90'))}, "
+            f"return {_pct(f.get('return_90'))} vs benchmark "
+            f"{_pct(f.get('benchmark_return_90'))}"
+            + ("" if excess is None else f" (excess {excess:+.1%})")
+            + f", turnover {_num(f.get('turnover_90'), 2)}"
+        )
+    if score.get("loyalty_type"):
+        lines["loyalty_type"] = (
+            f"{score['loyalty_type']}: {_num(f.get('referrals_365'))} referrals, "
+            f"{_num(f.get('activities_365'))} activities in a year, "
+            f"{_num(f.get('trades_90'))} trades in 90 days"
+        )
+    if score.get("churn_risk") is not None:
+        lines["churn_risk"] = (
+            f"churn risk {score['churn_risk']:.0f}/100: flags "
+            f"{score.get('churn_flags') or 'none'}, assets {_num(f.get('assets'))} "
+            f"vs {_num(f.get('assets_90_ago'))} 90 days ago"
+        )
+    return lines

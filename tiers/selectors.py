@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from clients.models import Client
+from clients.selectors import scoped
 
 from .models import ClientScore, RunStatus, ScoreRun, ScoringPolicy
 from .policy import Policy
@@ -72,9 +73,15 @@ def latest_tiers(client_ids) -> dict[int, str]:
 
 def client_score_history(*, user, client, limit: int = 30) -> QuerySet[ClientScore]:
     """A client's scores of finished runs, newest first (for the client page)."""
-    from clients.selectors import scoped
-
     return scoped(
         ClientScore.objects.filter(client=client, run__status=RunStatus.DONE),
         user=user,
     ).order_by("-date", "-run_id")[:limit]
+
+
+def client_score_latest(*, user, client) -> ClientScore | None:
+    """The client's scores in its branch's latest finished run, if `user` may see it."""
+    run = run_latest(branch_id=client.branch_id)
+    if run is None:
+        return None
+    return scoped(ClientScore.objects.filter(run=run, client=client), user=user).first()
