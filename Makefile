@@ -24,6 +24,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS)
+	$(PY) manage.py recompute
 
 serve:
 	@echo "BrokerCRM is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"

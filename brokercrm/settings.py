@@ -7,6 +7,7 @@ eagerly in process. With DEBUG off, the unsafe defaults refuse to start.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -156,7 +157,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC §3: the nightly scoring of yesterday, one task per branch (tiers.tasks).
+    "nightly-scores": {
+        "task": "tiers.tasks.nightly_scores_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 CACHES = {
     "default": (

@@ -101,3 +101,14 @@ def test_nightly_task_fans_out_one_run_per_branch(branch, other_branch, make):
     runs = ScoreRun.objects.filter(status=RunStatus.DONE, date=D)
     assert {r.branch_id for r in runs} == {branch.pk, other_branch.pk}
     assert ClientScore.objects.count() == 2
+
+
+def test_beat_runs_the_nightly_scores_at_two():
+    from django.conf import settings
+
+    from brokercrm.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-scores"]
+    assert entry["task"] == "tiers.tasks.nightly_scores_task"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {0})
+    assert entry["task"] in app.tasks
