@@ -611,3 +611,32 @@ def _apply(adjustment: PointsAdjustment, *, decided_by) -> None:
     adjustment.decided_at = timezone.now()
     adjustment.entry = entry
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "entry"])
+
+
+# --- catalogue -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_seed(*, branch=None) -> int:
+    """Add the default catalogue items that are missing (for every branch when None).
+
+    Existing items are left as the admin edited them. Returns the number added.
+    """
+    from .catalogue import DEFAULT_ITEMS
+
+    added = 0
+    for code, name, description, points, free_tiers, value, stock in DEFAULT_ITEMS:
+        _, created = CatalogueItem.objects.get_or_create(
+            branch=branch,
+            code=code,
+            defaults={
+                "name": name,
+                "description": description,
+                "points_price": points,
+                "free_tiers": free_tiers,
+                "unit_value_cny": value,
+                "stock": stock,
+            },
+        )
+        added += created
+    return added
