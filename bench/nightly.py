@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/nightly.py [--clients 50000] [--trades 10000000]
 
-Drops and re-creates its own PostgreSQL database (default `brokercrm_nightly`, or
+Empties (or creates) its own PostgreSQL database (default `brokercrm_nightly`, or
 BENCH_DATABASE_URL), migrates it, seeds one branch directly with COPY (clients,
 accounts, securities, index closes, trades, a year of weekly balances for every
 account and daily ones for a sample, positions, cash flows, interactions with
@@ -66,13 +66,25 @@ def setup_django(url: str) -> None:
 
 
 def recreate_database(url: str) -> None:
+    """An empty database: created if missing, else its schema dropped and re-made.
+
+    (Emptying the schema rather than DROP DATABASE: a drop waits on every backend
+    of the cluster, including other people's.)
+    """
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            return
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def copy_frame(cursor, table: str, frame: pd.DataFrame, chunk: int = 500_000) -> None:
@@ -392,6 +404,9 @@ def reference_seconds(url: str) -> float:
     import psycopg
 
     with psycopg.connect(url) as conn:
+        # The same session settings the pipeline's reads get (tiers.features).
+        conn.execute("SET work_mem = '256MB'")
+        conn.execute("SET jit = off")
         started = time.perf_counter()
         rows = conn.execute(REFERENCE_SQL).fetchall()
         elapsed = time.perf_counter() - started
@@ -426,10 +441,13 @@ def child_recompute(url: str, day: str) -> None:
 def run_child(url: str, day: date) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, "--child-recompute", day.isoformat(), "--url", url],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if result.returncode:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"recompute for {day} failed")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
