@@ -131,13 +131,13 @@ def _run(batch: ImportBatch, progress) -> None:
             try:
                 for chunk in table.chunks(progress):
                     importer.add(chunk)
+                importer.close()
+                if errors and not batch.partial:
+                    raise _Rollback
+                counts = importer.write(batch.mode)
             except BaseException:
-                importer.abort()
+                importer.abort()  # an open COPY would block the rollback
                 raise
-            importer.close()
-            if errors and not batch.partial:
-                raise _Rollback
-            counts = importer.write(batch.mode)
             if batch.dry_run:
                 raise _Rollback
     except _Rollback:

@@ -84,26 +84,47 @@ class Importer:
 class BigImporter(Importer):
     target: Target
     key: list[str]  # database columns of the natural key
+    # A natural key that is one text column of the file (trade_id, flow_id): in insert
+    # mode, rows whose key is already stored are skipped before they are validated.
+    text_key: str | None = None
 
     def __init__(self, ctx, errors):
         super().__init__(ctx, errors)
         self.writer = writer_for(self.target)
         self.keys: list[pd.DataFrame] = []
+        self.known = 0  # rows skipped because their key was already stored
 
     def prepare(self, rows: Rows) -> pd.DataFrame:
         raise NotImplementedError
 
     def add(self, chunk: pd.DataFrame) -> None:
+        self.total += len(chunk)
+        if self.text_key and self.ctx.mode == "insert" and len(chunk):
+            # Re-importing only has to find that the rows exist: one index lookup
+            # per key, and no parsing of the rest of the row.
+            keys = chunk[self.text_key]
+            stored = self.writer.existing(
+                self.text_key, keys.tolist(), {"branch_id": self.ctx.branch.id}
+            )
+            if stored:
+                known = keys.isin(stored).to_numpy()
+                self.known += int(known.sum())
+                self.keys.append(
+                    pd.DataFrame(
+                        {"_line": chunk["_line"][known], self.text_key: keys[known]}
+                    ).assign(_known=True)
+                )
+                chunk = chunk[~known].reset_index(drop=True)
         rows = Rows(chunk, self.errors)
         frame = self.prepare(rows)
         frame.insert(0, "_line", rows.lines)
-        self.total += rows.n
         self.failed += int(rows.bad.sum())
         good = frame[~rows.bad] if rows.bad.any() else frame
-        self.keys.append(good[["_line", *self.key]])
+        self.keys.append(good[["_line", *self.key]].assign(_known=False))
         self.writer.add(good)
 
     def close(self) -> None:
+        self.writer.end()
         if not self.keys:
             return
         keys = pd.concat(self.keys, ignore_index=True)
@@ -113,10 +134,15 @@ class BigImporter(Importer):
         for line, first in repeated:
             self.errors.append((line, label, f"duplicate of line {first}"))
         self.failed += len(repeated)
-        self.writer.drop([line for line, _ in repeated])
+        if repeated:
+            lines = [line for line, _ in repeated]
+            self.known -= int(keys.loc[keys["_line"].isin(lines), "_known"].sum())
+            self.writer.drop(lines)
 
     def write(self, mode: str) -> Counts:
-        return self.writer.write(mode)
+        counts = self.writer.write(mode)
+        counts.skipped += self.known
+        return counts
 
     def abort(self) -> None:
         self.writer.abort()
@@ -156,6 +182,7 @@ class TradeImporter(BigImporter):
         frozenset(["trade_date", "side", "quantity", "price", "amount", *FEES]),
     )
     key = ["trade_id"]
+    text_key = "trade_id"
 
     def prepare(self, rows):
         ctx = self.ctx
@@ -205,7 +232,7 @@ class TradeImporter(BigImporter):
         # The trade dates to re-total: the file's, and on upsert the dates the
         # matched trades had before (a corrected trade_date moves a trade).
         dates = self.writer.distinct("trade_date", existing_too=mode == "upsert")
-        counts = self.writer.write(mode)
+        counts = super().write(mode)
         if counts.new or counts.updated:
             trade_days_refresh(branch_id=self.ctx.branch.id, dates=_dates(dates))
         return counts
@@ -303,6 +330,7 @@ class CashFlowImporter(BigImporter):
         frozenset(["date", "type", "amount"]),
     )
     key = ["flow_id"]
+    text_key = "flow_id"
 
     def prepare(self, rows):
         ctx = self.ctx

@@ -130,6 +130,10 @@ class StagingWriter:
         self._copy.write(data)
         self.staged += len(frame)
 
+    def end(self) -> None:
+        """Finish staging: the COPY must end before the connection runs anything else."""
+        self._end_copy()
+
     def _end_copy(self) -> None:
         if self._copy is not None:
             stack, self._copy, self._stack = self._stack, None, None
@@ -142,6 +146,19 @@ class StagingWriter:
             # The rollback that follows is what matters; a failing COPY end is moot.
             with suppress(Exception):
                 stack.__exit__(RuntimeError, RuntimeError("import aborted"), None)
+
+    def existing(self, column: str, values: list[str], scope: dict) -> set[str]:
+        """Which of these natural keys are already stored (one index probe each)."""
+        self._end_copy()
+        q = connection.ops.quote_name
+        where = " AND ".join(f"{q(c)} = %s" for c in scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {q(column)} FROM {q(self.target.table)} "
+                f"WHERE {where} AND {q(column)} = ANY(%s)",
+                [*scope.values(), values],
+            )
+            return {row[0] for row in cursor.fetchall()}
 
     def drop(self, lines: list[int]) -> None:
         self._end_copy()
@@ -229,6 +246,19 @@ class BulkWriter:
 
     def abort(self) -> None:
         pass
+
+    def end(self) -> None:
+        pass
+
+    def existing(self, column: str, values: list[str], scope: dict) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(values), 500):
+            found.update(
+                self.target.model.objects.filter(
+                    **scope, **{f"{column}__in": values[i : i + 500]}
+                ).values_list(column, flat=True)
+            )
+        return found
 
     def add(self, frame: pd.DataFrame) -> None:
         if not frame.empty:

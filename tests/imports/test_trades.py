@@ -269,3 +269,27 @@ def test_chinese_headers_and_sides_and_dates(book, csv_file, run):
     sides = dict(Trade.objects.values_list("trade_id", "side"))
     assert sides == {"T1": "B", "T2": "S"}
     assert str(Trade.objects.get(trade_id="T2").trade_date) == "2026-01-06"
+
+
+def test_files_are_streamed_in_chunks_with_the_same_result(
+    book, csv_file, run, monkeypatch
+):
+    # given: chunks of two rows, a duplicate across chunks, a known trade
+    from imports.services import reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 2)
+    run("trades", csv_file(TRADE_HEADER, [trade_row("T0")]))
+    rows = [trade_row(f"T{i}") for i in range(1, 6)]
+    rows += [trade_row("T2"), trade_row("T0"), trade_row("T9", quantity="x")]
+    # when
+    rejected = run("trades", csv_file(TRADE_HEADER, rows))
+    partial = run("trades", csv_file(TRADE_HEADER, rows), partial=True)
+    # then
+    assert rejected.error_lines() == [
+        "line 7, trade_id: duplicate of line 3",
+        'line 9, quantity: "x" is not a number',
+    ]
+    assert (partial.rows_total, partial.rows_new, partial.rows_skipped) == (8, 5, 1)
+    assert partial.rows_failed == 2
+    assert Trade.objects.count() == 6
+    assert TradeDay.objects.get().trades == 6
