@@ -1,17 +1,24 @@
 """Points expiry, first in first out (SPEC §4): pure functions, no Django, no I/O.
 
-Points expire 24 months after the day they were earned; spending (redemptions, negative
-adjustments, reversals of a redemption's refund) consumes the oldest points first, so
-whatever is left of a lot on its expiry day is what expires. Both the nightly accrual and
-the redemption service ask `expiries_due` which expiry entries the ledger should hold.
+Points expire 24 months after the day they were earned, and spending consumes the
+oldest points first. Because every lot lives equally long, "oldest first" is also
+"soonest to expire first", and FIFO reduces to one running sum: by the start of day y
+everything expiring on or before y is gone, either spent or expired, so the points that
+have expired by y are
+
+    E(y) = max(E(previous expiry day), C(y) − S(y))
+
+with C(y) the points of the lots expiring on or before y and S(y) the points spent
+before y. A reversal of an earning carries its lot's expiry day and a negative delta,
+so it takes the lot back out of C (the correction is as if the points were never
+earned); a reversal of a spending is a new lot. The ledger then owes an expiry entry of
+E(y) − (expiry already recorded through y) on each day y.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -22,65 +29,53 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-@dataclass(frozen=True)
-class Movement:
-    """One ledger entry as the FIFO model sees it."""
+@dataclass
+class ClientPoints:
+    """One client's ledger, summed by day, as the FIFO rule reads it.
 
-    id: int
-    delta: int
-    dated: date
-    expires_at: date | None = None
-    is_expiry: bool = False
-    reverses_id: int | None = None
-
-
-def expiries_due(movements: Iterable[Movement], *, as_of: date) -> dict[date, int]:
-    """Points that should have expired on each day ≤ `as_of`, by the FIFO rule.
-
-    Lots expire at the start of their expiry day (points earned on D are spendable up to
-    the day before D + 24 months). Recorded expiry entries are ignored: the answer is
-    what the ledger *should* say, and the caller appends the difference. A reversal of
-    an earning takes its points from that lot first.
+    Sums before the window's first day are carried as three numbers, so a nightly run
+    reads only the days it has to decide.
     """
-    ordered = sorted(
-        (m for m in movements if m.dated <= as_of and not m.is_expiry),
-        key=lambda m: (m.dated, m.id),
-    )
-    lots: list[list] = []  # [expires_at | None, remaining, entry id], oldest first
-    by_id: dict[int, list] = {}
-    due: dict[date, int] = defaultdict(int)
-    deficit = 0  # spending not covered by any lot (only if entries disagree)
 
-    def expire_until(day: date) -> None:
-        for lot in lots:
-            if lot[0] is not None and lot[0] <= day and lot[1] > 0:
-                due[lot[0]] += lot[1]
-                lot[1] = 0
+    lots_before: int = 0  # lot points expiring before the window
+    spent_before: int = 0  # points spent before the window
+    expired_before: int = 0  # expiry entries dated before the window
+    lots: dict[date, int] = field(default_factory=dict)  # by expiry day
+    spent: dict[date, int] = field(default_factory=dict)  # by day spent
+    expired: dict[date, int] = field(default_factory=dict)  # recorded, by day
 
-    def consume(amount: int, first: list | None = None) -> None:
-        nonlocal deficit
-        if first is not None:
-            taken = min(first[1], amount)
-            first[1] -= taken
-            amount -= taken
-        for lot in lots:
-            if amount == 0:
-                break
-            taken = min(lot[1], amount)
-            lot[1] -= taken
-            amount -= taken
-        deficit += amount
 
-    for movement in ordered:
-        expire_until(movement.dated)
-        if movement.delta > 0:
-            credit = movement.delta
-            paid = min(deficit, credit)
-            deficit -= paid
-            lot = [movement.expires_at, credit - paid, movement.id]
-            lots.append(lot)
-            by_id[movement.id] = lot
-        else:
-            consume(-movement.delta, by_id.get(movement.reverses_id))
-    expire_until(as_of)
-    return {day: points for day, points in sorted(due.items()) if points > 0}
+def expiries_due(
+    points: ClientPoints, *, available: int | None = None
+) -> dict[date, int]:
+    """The expiry entries still owed, by day, oldest first.
+
+    `available` (the client's balance) caps the total: the ledger never goes below 0,
+    whatever the history says.
+    """
+    lots_total = points.lots_before
+    spent_days = sorted(points.spent)
+    spent_total, next_spent = points.spent_before, 0
+    recorded_total = points.expired_before
+    recorded_days = sorted(points.expired)
+    next_recorded = 0
+    owed: dict[date, int] = {}
+    for day in sorted(points.lots):
+        lots_total += points.lots[day]
+        while next_spent < len(spent_days) and spent_days[next_spent] < day:
+            spent_total += points.spent[spent_days[next_spent]]
+            next_spent += 1
+        while (
+            next_recorded < len(recorded_days) and recorded_days[next_recorded] <= day
+        ):
+            recorded_total += points.expired[recorded_days[next_recorded]]
+            next_recorded += 1
+        due = lots_total - spent_total - recorded_total
+        if available is not None:
+            due = min(due, available)
+        if due > 0:
+            owed[day] = due
+            recorded_total += due
+            if available is not None:
+                available -= due
+    return owed

@@ -98,6 +98,9 @@ class PointsEntry(models.Model):
                 fields=["branch", "kind", "source_id"], name="points_entry_source"
             ),
             models.Index(fields=["branch", "dated"], name="points_entry_branch_dated"),
+            models.Index(
+                fields=["branch", "expires_at"], name="points_entry_branch_expiry"
+            ),
         ]
 
     def __str__(self):
@@ -270,3 +273,26 @@ class PointsAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.delta:+d} {self.status}"
+
+
+class AccrualRun(models.Model):
+    """One nightly accrual of a branch's points: its date, counts, and how far it read.
+
+    The next run decides expiry only for lots that reached their day since `as_of`, or
+    that were appended after `max_entry_id` (late imports), not for the whole ledger.
+    """
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    max_entry_id = models.BigIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-id"]
+        indexes = [models.Index(fields=["branch", "as_of"], name="accrual_run_branch")]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.as_of}"

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, Max, Min, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from advisors.models import Role
+from advisors.models import Branch, Role
 from brokercrm.db import copy_rows
 from clients.models import Balance, Client, Interaction, Trade
 from tiers.policy import Policy
 
-from .fifo import Movement, add_months, expiries_due
+from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
+    AccrualRun,
     AdjustmentStatus,
     CatalogueItem,
     EntryKind,
@@ -80,7 +82,10 @@ def points_accrue(
     """
     if policy is None:
         policy_version, policy = _policy(branch)
+    # One accrual per branch at a time: a second waits, then finds nothing to add.
+    Branch.objects.select_for_update().filter(pk=branch.pk).values_list("pk").get()
     rules = policy.points
+    started = time.monotonic()
     now = timezone.now()
     rows: list[tuple] = []
 
@@ -212,15 +217,51 @@ def points_accrue(
     if rows:
         copy_rows(PointsEntry, ENTRY_COLUMNS, rows)
 
-    # Expiry: only clients holding a lot that has reached its expiry day.
-    expiring = (
-        PointsEntry.objects.filter(branch=branch, delta__gt=0, expires_at__lte=as_of)
-        .values_list("client_id", flat=True)
-        .distinct()
-        .order_by()
+    # Expiry: only the clients with a lot that reached its expiry day since the last
+    # run, or with a lot appended since then that has already reached it.
+    previous = AccrualRun.objects.filter(branch=branch).aggregate(
+        as_of=Max("as_of"), max_entry_id=Max("max_entry_id")
     )
-    expired = _expire(client_ids=list(expiring), as_of=as_of, now=now)
+    lots = PointsEntry.objects.filter(
+        branch=branch, expires_at__isnull=False, expires_at__lte=as_of
+    ).exclude(kind=EntryKind.EXPIRY)
+    expired = {"entries": 0, "points": 0}
+    if previous["as_of"] is None:
+        groups = [(None, set(lots.values_list("client_id", flat=True).distinct()))]
+    else:
+        late = lots.filter(pk__gt=previous["max_entry_id"] or 0).aggregate(
+            first=Min("expires_at")
+        )["first"]
+        late_clients = set(
+            lots.filter(pk__gt=previous["max_entry_id"] or 0)
+            .values_list("client_id", flat=True)
+            .distinct()
+        )
+        due_clients = set(
+            lots.filter(expires_at__gt=previous["as_of"])
+            .values_list("client_id", flat=True)
+            .distinct()
+        )
+        groups = [
+            (late, late_clients),
+            (previous["as_of"] + timedelta(days=1), due_clients - late_clients),
+        ]
+    for from_day, client_ids in groups:
+        if client_ids:
+            done = _expire(
+                client_ids=client_ids, as_of=as_of, now=now, from_day=from_day
+            )
+            expired["entries"] += done["entries"]
+            expired["points"] += done["points"]
     counts[EntryKind.EXPIRY] += expired["entries"]
+    AccrualRun.objects.create(
+        branch=branch,
+        as_of=as_of,
+        policy_version=policy_version,
+        max_entry_id=PointsEntry.objects.aggregate(m=Max("pk"))["m"] or 0,
+        counts=dict(counts),
+        duration_s=round(time.monotonic() - started, 3),
+    )
     return {
         "trade": counts[EntryKind.TRADE],
         "referral": counts[EntryKind.REFERRAL],
@@ -232,38 +273,58 @@ def points_accrue(
     }
 
 
-def _expire(*, client_ids: list[int], as_of: date, now) -> dict:
+def _expire(*, client_ids, as_of: date, now, from_day: date | None = None) -> dict:
     """Append the expiry entries the FIFO rule says are due by `as_of` (caller's atomic).
 
-    Locks the clients' rows (in id order, as every locker does) so a redemption cannot
-    spend points that are expiring under it.
+    Decides the expiry days from `from_day` on (None: all of them); earlier days enter
+    as three sums per client. Locks the clients' rows (in id order, as every locker
+    does) so a redemption cannot spend points that are expiring under it.
     """
     if not client_ids:
         return {"entries": 0, "points": 0}
     client_ids = sorted(set(client_ids))
-    locked = list(
+    branch_of = dict(
         Client.objects.select_for_update()
         .filter(pk__in=client_ids)
         .order_by("pk")
         .values_list("pk", "branch_id")
     )
-    branch_of = dict(locked)
-    movements: dict[int, list[Movement]] = defaultdict(list)
-    recorded: dict[tuple[int, date], tuple[int, int]] = {}
-    for entry_id, client_id, delta, kind, dated, expires_at, reverses_id in (
-        PointsEntry.objects.filter(client_id__in=client_ids, dated__lte=as_of)
-        .values_list(
-            "pk", "client_id", "delta", "kind", "dated", "expires_at", "reverses_id"
-        )
-        .order_by()
-    ):
-        is_expiry = kind == EntryKind.EXPIRY
-        movements[client_id].append(
-            Movement(entry_id, delta, dated, expires_at, is_expiry, reverses_id)
-        )
-        if is_expiry:
-            points, count = recorded.get((client_id, dated), (0, 0))
-            recorded[(client_id, dated)] = (points - delta, count + 1)
+    ledger = PointsEntry.objects.filter(client_id__in=client_ids).order_by()
+    lots = ledger.filter(expires_at__isnull=False, dated__lte=as_of).exclude(
+        kind=EntryKind.EXPIRY
+    )
+    spending = ledger.filter(
+        expires_at__isnull=True, delta__lt=0, dated__lt=as_of
+    ).exclude(kind=EntryKind.EXPIRY)
+    recorded = ledger.filter(kind=EntryKind.EXPIRY, dated__lte=as_of)
+    points = {client_id: ClientPoints() for client_id in client_ids}
+
+    def by_day(entries, day_field, attribute, sign):
+        for client_id, day, total in (
+            entries.values_list("client_id", day_field)
+            .annotate(total=Sum("delta"))
+            .values_list("client_id", day_field, "total")
+        ):
+            getattr(points[client_id], attribute)[day] = sign * total
+
+    def before(entries, attribute, sign):
+        for client_id, total in entries.values_list("client_id").annotate(
+            total=Sum("delta")
+        ):
+            setattr(points[client_id], attribute, sign * total)
+
+    if from_day is None:
+        by_day(lots.filter(expires_at__lte=as_of), "expires_at", "lots", 1)
+        by_day(spending, "dated", "spent", -1)
+        by_day(recorded, "dated", "expired", -1)
+    else:
+        before(lots.filter(expires_at__lt=from_day), "lots_before", 1)
+        before(spending.filter(dated__lt=from_day), "spent_before", -1)
+        before(recorded.filter(dated__lt=from_day), "expired_before", -1)
+        window = {"expires_at__gte": from_day, "expires_at__lte": as_of}
+        by_day(lots.filter(**window), "expires_at", "lots", 1)
+        by_day(spending.filter(dated__gte=from_day), "dated", "spent", -1)
+        by_day(recorded.filter(dated__gte=from_day), "dated", "expired", -1)
     balances = dict(
         PointsAccount.objects.filter(client_id__in=client_ids).values_list(
             "client_id", "balance"
@@ -271,13 +332,9 @@ def _expire(*, client_ids: list[int], as_of: date, now) -> dict:
     )
     rows = []
     for client_id in client_ids:
-        available = balances.get(client_id, 0)
-        for day, points in expiries_due(movements[client_id], as_of=as_of).items():
-            already, count = recorded.get((client_id, day), (0, 0))
-            due = min(points - already, available)
-            if due <= 0:
-                continue
-            available -= due
+        owed = expiries_due(points[client_id], available=balances.get(client_id, 0))
+        for day, due in owed.items():
+            count = len(rows)
             rows.append(
                 (
                     branch_of[client_id],
@@ -288,7 +345,7 @@ def _expire(*, client_ids: list[int], as_of: date, now) -> dict:
                     None,
                     "",
                     None,
-                    f"expiry:{client_id}:{day.isoformat()}:{count}",
+                    f"expiry:{client_id}:{day.isoformat()}:{now.timestamp()}:{count}",
                     None,
                     "",
                     now,
@@ -460,9 +517,15 @@ def _check_manager(user, client) -> None:
         raise PermissionDenied(_("Only a manager of the client's branch may do this."))
 
 
-def _append(*, client, delta, kind, on, key, user, note="", expires=True, **extra):
-    """Append one entry; a refused overdraft becomes a clear PointsError."""
-    expiry_months = _policy(client.branch)[1].points.expiry_months
+def _append(*, client, delta, kind, on, key, user, note="", expires_at=None, **extra):
+    """Append one entry; a refused overdraft becomes a clear PointsError.
+
+    A credit is a new lot that expires after the policy's months unless `expires_at`
+    says otherwise (a reversal of an earning carries the lot's own expiry day).
+    """
+    if expires_at is None and delta > 0:
+        expiry_months = _policy(client.branch)[1].points.expiry_months
+        expires_at = add_months(on, expiry_months)
     try:
         with transaction.atomic():
             return PointsEntry.objects.create(
@@ -471,9 +534,7 @@ def _append(*, client, delta, kind, on, key, user, note="", expires=True, **extr
                 delta=delta,
                 kind=kind,
                 dated=on,
-                expires_at=add_months(on, expiry_months)
-                if delta > 0 and expires
-                else None,
+                expires_at=expires_at,
                 idempotency_key=key,
                 note=note[:500],
                 created_by=user,
@@ -516,6 +577,8 @@ def entry_reverse(*, user, entry: PointsEntry, reason: str, on=None) -> PointsEn
         user=user,
         note=reason,
         reverses=entry,
+        # Taking back an earning takes back that lot (FIFO treats it as never earned).
+        expires_at=entry.expires_at if entry.delta > 0 else None,
         source_type=entry.source_type,
         source_id=entry.source_id,
         redemption_id=entry.redemption_id,

@@ -157,3 +157,35 @@ def test_accrual_reads_each_source_once_whatever_the_number_of_clients(
 def test_add_months_clamps_to_month_end():
     assert add_months(dt.date(2024, 2, 29), 24) == dt.date(2026, 2, 28)
     assert add_months(dt.date(2024, 11, 30), 3) == dt.date(2025, 2, 28)
+
+
+def test_a_late_imported_old_trade_expires_at_the_next_run(make, branch, client_):
+    # given: a nightly run, then a trade of 25 months ago imported late
+    account = make.Account(client=client_)
+    make.Trade(account=account, trade_date=dt.date(2026, 3, 1), commission="10")
+    accrue(branch, as_of=D)
+    make.Trade(account=account, trade_date=dt.date(2024, 2, 20), commission="40")
+    # when
+    result = accrue(branch, as_of=D + dt.timedelta(days=1))
+    # then: earned on its trade date, expired on its expiry day, the rest untouched
+    assert (result["trade"], result["expiry"], result["points_expired"]) == (1, 1, 40)
+    expiry = PointsEntry.objects.get(kind="expiry")
+    assert expiry.dated == dt.date(2026, 2, 20)
+    assert points_balances(branch_id=branch.pk, as_of=D) == {client_.pk: 10}
+
+
+def test_lots_expiring_on_skipped_nights_expire_at_the_next_run(make, branch, client_):
+    # given: lots expiring on 2 and 4 April 2026; runs on 31 March, then 6 April
+    account = make.Account(client=client_)
+    make.Trade(account=account, trade_date=dt.date(2024, 4, 2), commission="20")
+    make.Trade(account=account, trade_date=dt.date(2024, 4, 4), commission="30")
+    make.Trade(account=account, trade_date=dt.date(2024, 4, 9), commission="7")
+    assert accrue(branch, as_of=D)["expiry"] == 0
+    # when
+    result = accrue(branch, as_of=dt.date(2026, 4, 6))
+    # then
+    assert result["expiry"] == 2
+    assert sorted(
+        PointsEntry.objects.filter(kind="expiry").values_list("dated", "delta")
+    ) == [(dt.date(2026, 4, 2), -20), (dt.date(2026, 4, 4), -30)]
+    assert accrue(branch, as_of=dt.date(2026, 4, 6))["entries"] == 0
