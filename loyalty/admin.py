@@ -10,7 +10,13 @@ from django.db.models import Q
 from advisors.models import Role
 from brokercrm.admin import BranchScopedAdmin
 
-from .models import CatalogueItem, PointsAdjustment, PointsEntry, Redemption
+from .models import (
+    AccrualRun,
+    CatalogueItem,
+    PointsAdjustment,
+    PointsEntry,
+    Redemption,
+)
 
 
 @admin.register(CatalogueItem)
@@ -77,3 +83,9 @@ class PointsAdjustmentAdmin(ReadOnlyAdmin):
     list_display = ["requested_at", "client", "delta", "status", "requested_by"]
     list_filter = ["status", "branch"]
     list_select_related = ["client", "requested_by"]
+
+
+@admin.register(AccrualRun)
+class AccrualRunAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "branch", "policy_version", "counts", "duration_s"]
+    list_filter = ["branch"]

@@ -192,3 +192,16 @@ def test_a_rejected_adjustment_changes_nothing(manager_user, branch, client_):
     with pytest.raises(PointsError):
         adjustment_approve(user=second, adjustment=adjustment)
     assert points_balance(client=client_) == 0
+
+
+def test_a_higher_tier_item_costs_points_and_leaves_the_tier_alone(
+    advisor, client_, item, monkeypatch
+):
+    # given: a small-tier client; the item is free only for the large tier
+    monkeypatch.setattr("loyalty.services.client_tier", lambda client: "small")
+    give(client_, 1000)
+    # when
+    redemption = redeem(advisor.user, client_, item)
+    # then
+    assert (redemption.points, redemption.tier) == (300, "small")
+    assert points_balance(client=client_) == 700
