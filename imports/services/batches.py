@@ -124,6 +124,7 @@ def _run(batch: ImportBatch, progress) -> None:
     errors: list = []
     importer = None
     counts = None
+    phases = {"start": time.monotonic()}
     try:
         with transaction.atomic():
             _lock(batch, kind)
@@ -132,16 +133,26 @@ def _run(batch: ImportBatch, progress) -> None:
                 for chunk in table.chunks(progress):
                     importer.add(chunk)
                 importer.close()
+                phases["read, checked and staged"] = time.monotonic()
                 if errors and not batch.partial:
                     raise _Rollback
                 counts = importer.write(batch.mode)
+                phases["written"] = time.monotonic()
             except BaseException:
                 importer.abort()  # an open COPY would block the rollback
                 raise
             if batch.dry_run:
                 raise _Rollback
+        phases["committed"] = time.monotonic()
     except _Rollback:
         pass
+    logger.info(
+        "import batch %s (%s, %s rows): %s",
+        batch.pk,
+        kind,
+        importer.total if importer else 0,
+        ", ".join(_durations(phases)),
+    )
     errors.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1]))
     batch.errors = [list(e) for e in errors]
     batch.rows_total = importer.total
@@ -163,6 +174,13 @@ def _run(batch: ImportBatch, progress) -> None:
             batch.message = (
                 f"{importer.failed} bad rows left out; the valid rows were imported"
             )
+
+
+def _durations(phases: dict[str, float]) -> list[str]:
+    names, times = list(phases), list(phases.values())
+    return [
+        f"{names[i]} in {times[i] - times[i - 1]:.2f}s" for i in range(1, len(times))
+    ]
 
 
 def _already_imported(batch: ImportBatch) -> ImportBatch | None:

@@ -31,7 +31,7 @@ from clients.services import trade_days_refresh
 
 from . import kinds as k
 from .checks import Rows, find_duplicates
-from .writing import Counts, Target, writer_for
+from .writing import ALL, Counts, Target, writer_for
 
 
 class Context:
@@ -107,7 +107,11 @@ class BigImporter(Importer):
                 self.text_key, keys.tolist(), {"branch_id": self.ctx.branch.id}
             )
             if stored:
-                known = keys.isin(stored).to_numpy()
+                known = (
+                    np.ones(len(keys), dtype=bool)
+                    if stored is ALL
+                    else keys.isin(stored).to_numpy()
+                )
                 self.known += int(known.sum())
                 self.keys.append(
                     pd.DataFrame(

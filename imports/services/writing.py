@@ -16,6 +16,13 @@ from django.db import connection, models
 from psycopg.copy import QueuedLibpqWriter
 
 
+class All:
+    """Every key asked about is stored."""
+
+
+ALL = All()
+
+
 @dataclass
 class Counts:
     new: int = 0
@@ -147,17 +154,26 @@ class StagingWriter:
             with suppress(Exception):
                 stack.__exit__(RuntimeError, RuntimeError("import aborted"), None)
 
-    def existing(self, column: str, values: list[str], scope: dict) -> set[str]:
-        """Which of these natural keys are already stored (one index probe each)."""
+    def existing(self, column: str, values: list[str], scope: dict) -> set[str] | All:
+        """Which of these natural keys are already stored (one index probe each).
+
+        Counting first answers the two common cases, a new file (none) and a file
+        imported again (all), without sending the keys back.
+        """
         self._end_copy()
         q = connection.ops.quote_name
         where = " AND ".join(f"{q(c)} = %s" for c in scope)
+        sql = f"FROM {q(self.target.table)} WHERE {where} AND {q(column)} = ANY(%s)"
+        distinct = list(set(values))
+        params = [*scope.values(), distinct]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {q(column)} FROM {q(self.target.table)} "
-                f"WHERE {where} AND {q(column)} = ANY(%s)",
-                [*scope.values(), values],
-            )
+            cursor.execute(f"SELECT count(*) {sql}", params)
+            found = cursor.fetchone()[0]
+            if found == 0:
+                return set()
+            if found == len(distinct):
+                return ALL
+            cursor.execute(f"SELECT {q(column)} {sql}", params)
             return {row[0] for row in cursor.fetchall()}
 
     def drop(self, lines: list[int]) -> None:
