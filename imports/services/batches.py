@@ -109,17 +109,13 @@ def _run(batch: ImportBatch, progress) -> None:
     batch.encoding = table.encoding_label
     batch.matched_columns = table.matched
     batch.ignored_columns = table.ignored
-    if not batch.dry_run:
-        previous = _already_imported(batch)
-        if previous is not None:
+    previous = _already_imported(batch)
+    if previous is not None:
+        batch.previous = previous
+        if not batch.dry_run:
             batch.status = BatchStatus.ALREADY_IMPORTED
-            batch.previous = previous
             batch.rows_total = batch.rows_skipped = previous.rows_total
-            batch.message = (
-                f"already imported: the same file was imported on "
-                f"{timezone.localtime(previous.finished_at):%Y-%m-%d %H:%M} "
-                f"(batch {previous.pk}); nothing to do"
-            )
+            batch.message = f"{_seen(previous)}; nothing to do"
             return
     errors: list = []
     importer = None
@@ -168,12 +164,22 @@ def _run(batch: ImportBatch, progress) -> None:
     elif batch.dry_run:
         batch.status = BatchStatus.DRY_RUN
         batch.message = "dry run: the file was checked and nothing was written"
+        if batch.previous is not None:
+            batch.message += f" ({_seen(batch.previous)})"
     else:
         batch.status = BatchStatus.DONE
         if errors:
             batch.message = (
                 f"{importer.failed} bad rows left out; the valid rows were imported"
             )
+
+
+def _seen(previous: ImportBatch) -> str:
+    when = timezone.localtime(previous.finished_at or previous.created_at)
+    return (
+        f"already imported: the same file was imported on {when:%Y-%m-%d %H:%M} "
+        f"(batch {previous.pk})"
+    )
 
 
 def _durations(phases: dict[str, float]) -> list[str]:

@@ -64,6 +64,10 @@ def report_csv(batch: ImportBatch) -> str:
         ]
     )
     writer.writerow([])
+    writer.writerow(["encoding", batch.encoding])
+    writer.writerow(["matched columns", *batch.matched_columns])
+    writer.writerow(["ignored columns", *(_safe(c) for c in batch.ignored_columns)])
+    writer.writerow([])
     writer.writerow(["line", "column", "reason"])
     for line, column, reason in batch.errors:
         writer.writerow([line, column, _safe(reason)])

@@ -61,6 +61,11 @@ def test_identical_file_is_already_imported_and_overlap_adds_only_new_rows(
     # then
     assert again.status == BatchStatus.ALREADY_IMPORTED
     assert "already imported" in again.message and again.rows_new == 0
+    assert again.previous.status == BatchStatus.DONE
+    checked = run("trades", first, dry_run=True)  # the admin's preview says so too
+    assert (
+        checked.status == BatchStatus.DRY_RUN and "already imported" in checked.message
+    )
     assert overlapping.status == BatchStatus.DONE
     assert (overlapping.rows_new, overlapping.rows_skipped) == (1, 2)
     assert Trade.objects.count() == 3
