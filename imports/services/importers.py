@@ -144,6 +144,7 @@ class BigImporter(Importer):
             self.writer.drop(lines)
 
     def write(self, mode: str) -> Counts:
+        self.writer.checked = bool(self.text_key) and mode == "insert"
         counts = self.writer.write(mode)
         counts.skipped += self.known
         return counts

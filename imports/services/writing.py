@@ -102,6 +102,8 @@ class StagingWriter:
         self.target = target
         self.stage = f"import_stage_{uuid.uuid4().hex[:12]}"
         self.staged = 0
+        # Set by the importer when each staged key was found not stored (insert mode).
+        self.checked = False
         self._copy = None
         self._stack: ExitStack | None = None
         q = connection.ops.quote_name
@@ -234,12 +236,17 @@ class StagingWriter:
                 for c in target.columns
             )
             keys = ", ".join(q(k) for k in target.key)
-            # NOT EXISTS finds the rows already there with one hash anti-join;
-            # ON CONFLICT stays as the guarantee against any row it missed.
+            # Unless every staged key was already looked up (self.checked), NOT
+            # EXISTS finds the rows already there with one anti-join, far cheaper
+            # than a conflict per row; ON CONFLICT stays as the guarantee either way.
+            unseen = (
+                ""
+                if self.checked
+                else f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {self._join()})"
+            )
             cursor.execute(
                 f"INSERT INTO {table} ({self._columns_sql}) SELECT {values} "
-                f"FROM {self.stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} t "
-                f"WHERE {self._join()}) ON CONFLICT ({keys}) DO NOTHING"
+                f"FROM {self.stage} s {unseen} ON CONFLICT ({keys}) DO NOTHING"
             )
             counts.new = cursor.rowcount
             cursor.execute(f"DROP TABLE {self.stage}")
