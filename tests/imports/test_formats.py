@@ -201,3 +201,15 @@ def test_cells_with_spaces_are_trimmed(book, tmp_path, run):
     batch = run("trades", path)
     assert batch.status == BatchStatus.DONE, batch.error_lines()
     assert Trade.objects.get().trade_id == "T1"
+
+
+def test_a_header_only_file_imports_nothing_and_an_empty_file_is_refused(
+    book, csv_file, tmp_path, run
+):
+    header_only = run("trades", csv_file(TRADE_HEADER, []))
+    assert header_only.status == BatchStatus.DONE and header_only.rows_total == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    refused = run("trades", empty)
+    assert refused.status == BatchStatus.REJECTED
+    assert "no header row" in refused.message
