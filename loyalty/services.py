@@ -2,8 +2,12 @@
 
 Every change is an appended `PointsEntry`; the database keeps each client's balance
 (a trigger) and refuses to let it go below 0 (a CHECK), so the services' own checks are
-for clear messages, not for safety. Redemptions and expiries lock the client's row so
-two of them for one client run one after the other.
+for clear messages, not for safety. Redemptions, reversals and adjustments lock the
+client's row, so two of them for one client run one after the other; expiry locks the
+clients' points accounts; an accrual locks its branch's row, so one runs at a time.
+Client, branch and item rows are locked FOR NO KEY UPDATE: the foreign-key checks of
+other transactions' inserts (FOR KEY SHARE) must not queue behind them, or an accrual
+and a redemption could each wait for the other.
 """
 
 from __future__ import annotations
@@ -83,7 +87,9 @@ def points_accrue(
     if policy is None:
         policy_version, policy = _policy(branch)
     # One accrual per branch at a time: a second waits, then finds nothing to add.
-    Branch.objects.select_for_update().filter(pk=branch.pk).values_list("pk").get()
+    Branch.objects.select_for_update(no_key=True).filter(pk=branch.pk).values_list(
+        "pk"
+    ).get()
     rules = policy.points
     started = time.monotonic()
     now = timezone.now()
@@ -339,17 +345,23 @@ def _expire(*, client_ids, as_of: date, now, from_day: date | None = None) -> di
     """Append the expiry entries the FIFO rule says are due by `as_of` (caller's atomic).
 
     Decides the expiry days from `from_day` on (None: all of them); earlier days enter
-    as three sums per client. Locks the clients' rows (in id order, as every locker
-    does) so a redemption cannot spend points that are expiring under it.
+    as three sums per client. Locks the clients' points accounts (in client order) so
+    nothing spends points that are expiring under it.
     """
     if not client_ids:
         return {"entries": 0, "points": 0}
     client_ids = sorted(set(client_ids))
+    # Lock the points accounts (not the clients): the ledger's insert trigger takes
+    # the same rows, so an accrual that has just appended earnings already holds
+    # them, and a redemption (client row, then account) never waits in a cycle.
+    balances = dict(
+        PointsAccount.objects.select_for_update()
+        .filter(client_id__in=client_ids)
+        .order_by("client_id")
+        .values_list("client_id", "balance")
+    )
     branch_of = dict(
-        Client.objects.select_for_update()
-        .filter(pk__in=client_ids)
-        .order_by("pk")
-        .values_list("pk", "branch_id")
+        Client.objects.filter(pk__in=client_ids).values_list("pk", "branch_id")
     )
     ledger = PointsEntry.objects.filter(client_id__in=client_ids).order_by()
     lots = ledger.filter(expires_at__isnull=False, dated__lte=as_of).exclude(
@@ -387,11 +399,6 @@ def _expire(*, client_ids, as_of: date, now, from_day: date | None = None) -> di
         by_day(lots.filter(**window), "expires_at", "lots", 1)
         by_day(spending.filter(dated__gte=from_day), "dated", "spent", -1)
         by_day(recorded.filter(dated__gte=from_day), "dated", "expired", -1)
-    balances = dict(
-        PointsAccount.objects.filter(client_id__in=client_ids).values_list(
-            "client_id", "balance"
-        )
-    )
     rows = []
     for client_id in client_ids:
         owed = expiries_due(points[client_id], available=balances.get(client_id, 0))
@@ -507,11 +514,13 @@ def redemption_create(
 
 @transaction.atomic
 def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
-    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+        "pk"
+    ).get()
     existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replay(existing, fingerprint)
-    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
+    item = CatalogueItem.objects.select_for_update(no_key=True).get(pk=item.pk)
     if not item.is_active or item.branch_id not in (None, client.branch_id):
         raise PointsError(_("This item is not offered to this client."))
     if item.stock is not None and item.stock < quantity:
@@ -624,7 +633,9 @@ def entry_reverse(*, user, entry: PointsEntry, reason: str, on=None) -> PointsEn
     if not reason.strip():
         raise PointsError(_("Say why the entry is reversed."))
     on = on or timezone.localdate()
-    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+        "pk"
+    ).get()
     if PointsEntry.objects.filter(reverses=entry).exists():
         raise PointsError(_("This entry was already reversed."))
     if entry.delta > 0:
@@ -716,7 +727,9 @@ def adjustment_reject(*, user, adjustment: PointsAdjustment) -> PointsAdjustment
 
 def _apply(adjustment: PointsAdjustment, *, decided_by) -> None:
     client = adjustment.client
-    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").get()
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+        "pk"
+    ).get()
     on = timezone.localdate()
     if adjustment.delta < 0:
         _expire(client_ids=[client.pk], as_of=on, now=timezone.now())

@@ -24,7 +24,7 @@ def run_together(pool, n, work):
         barrier.wait()
         try:
             return work(i)
-        except PointsError as error:
+        except Exception as error:  # noqa: BLE001 - the caller inspects each outcome
             return error
 
     return list(pool.map(call, range(n)))
@@ -129,3 +129,49 @@ def test_nightly_accrual_rerun_adds_nothing_on_postgres(make, branch, advisor):
     assert first["trade"] == 60 and first["expiry"] > 0
     assert again["entries"] == 0
     assert PointsEntry.objects.count() == count
+
+
+def test_accrual_and_redemptions_at_once_neither_deadlock_nor_overdraw(
+    make, branch, advisor
+):
+    # given: 10 clients with points expiring and new trades to accrue
+    item = CatalogueItem.objects.create(code="seat", name="Seat", points_price=100)
+    today = dt.date.today()
+    clients = []
+    for i in range(10):
+        client = make.Client(branch=branch, advisor=advisor)
+        account = make.Account(client=client)
+        PointsEntry.objects.create(
+            branch=branch,
+            client=client,
+            delta=150,
+            kind="trade",
+            dated=today - dt.timedelta(days=800),
+            expires_at=today - dt.timedelta(days=70),
+            idempotency_key=f"old:{i}",
+        )
+        fund(client, 200)
+        make.Trade(account=account, trade_date=today, commission="120")
+        clients.append(client)
+    # when: the nightly accrual and 20 redemptions run together
+    work = [lambda: points_accrue(branch=branch, as_of=today, policy=Policy())]
+    work += [
+        lambda c=c, k=k: redemption_create(
+            user=advisor.user, client=c, item=item, idempotency_key=f"{c.pk}-{k}"
+        )
+        for c in clients
+        for k in range(2)
+    ]
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        try:
+            results = run_together(pool, len(work), lambda i: work[i]())
+        finally:
+            close_connections(pool, len(work))
+    # then: nothing failed but for want of points, and every balance adds up
+    unexpected = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(r, PointsError) for r in unexpected), unexpected
+    for client in clients:
+        entries = PointsEntry.objects.filter(client=client)
+        total = sum(entries.values_list("delta", flat=True))
+        assert total == points_balance(client=client) >= 0
+        assert entries.filter(kind="expiry").count() <= 1
