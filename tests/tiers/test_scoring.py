@@ -511,3 +511,43 @@ def _sources(balances=None, trade_days=None, buys=None, cash_flows=None) -> dict
         "referrals": one(None, ["referrals_365"]),
         "benchmark_return_90": 0.02,
     }
+
+
+def test_explanation_names_the_deciding_values():
+    score = {
+        "tier": "large",
+        "value_score": 86.4,
+        "segment": "core",
+        "maturity_stage": "current",
+        "relationship_recommended": "priority",
+        "relationship_fit": "ok",
+        "risk_appetite": "high",
+        "trading_ability": "self_directed",
+        "trading_lagging": True,
+        "churn_risk": 12.0,
+        "churn_flags": "",
+    }
+    features = {
+        "commission_rank": 97.0,
+        "assets_rank": 88.0,
+        "active_days_rank": 75.0,
+        "stability": 0.62,
+        "assets": 1_500_000.0,
+        "trades_90": 12.0,
+        "turnover_90": 3.2,
+        "max_position_share": 0.3,
+        "return_90": np.nan,
+    }
+
+    lines = scoring.explain(score, features)
+
+    assert lines["segment"] == (
+        "core: value 86.4 (commission rank 97, assets rank 88, active-days rank 75, "
+        "stability 0.62)"
+    )
+    assert lines["tier"] == "large: assets 1,500,000"
+    assert lines["risk_appetite"].startswith(
+        "high: turnover 3.20, largest position 30%"
+    )
+    assert "lagging" in lines["trading_ability"]
+    assert lines["maturity_stage"] == "current: 12 trades in the last 90 days"
