@@ -183,6 +183,9 @@ def analytics(request):
     except ValueError:
         days = 365
     report = selectors.loyalty_analytics(user=request.user, end=end, days=days)
+    pending = selectors.adjustment_list(user=request.user)[:50]
     return render(
-        request, "loyalty/analytics.html", {"report": report, "days": days, "end": end}
+        request,
+        "loyalty/analytics.html",
+        {"report": report, "days": days, "end": end, "pending": pending},
     )

@@ -110,6 +110,9 @@ def test_a_large_adjustment_is_approved_by_a_second_manager(
     )
     assert "second manager" in own.text
     assert points_balance(client=client_) == 1200
+    # and it is listed for the other managers on the analytics page
+    listed = c.get(reverse("loyalty:analytics")).text
+    assert "migrated balance" in listed
     # when
     second = factories.UserFactory(username="mgr2", role=Role.MANAGER, branch=branch)
     login(client, second).post(
