@@ -6,7 +6,6 @@ Values that repeat (dates, account numbers, codes) are parsed once per distinct 
 """
 
 import datetime as dt
-import math
 
 import numpy as np
 import pandas as pd
@@ -156,8 +155,10 @@ class Rows:
         limit = 10.0 ** (max_digits - places)
         huge = ok & (np.abs(floats) >= limit)
         self.fail(huge, column, lambda v: f'"{_short(v)}" is too large')
+        ok &= ~huge
         if integer:
-            values = values.where(~ok, numbers.round().astype("Int64").astype(str))
+            whole = numbers.where(ok).round().astype("Int64").astype(str)
+            values = values.where(~ok, whole)
         return numbers, values.where(ok, "")
 
     def choice(
@@ -253,9 +254,3 @@ def _today() -> dt.date:
 def _short(value, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def is_blank(value) -> bool:
-    return (
-        value is None or value == "" or (isinstance(value, float) and math.isnan(value))
-    )

@@ -315,3 +315,14 @@ def test_feedback(book, csv_file, run):
     )
     assert bad.error_lines() == ['line 2, score: "6" must be at most 5']
     assert Account.objects.count() == 2
+
+
+def test_numbers_too_large_for_their_column_are_bad_rows(book, csv_file, run):
+    header = ["编号", "日期", "客户号", "主题", "评分"]
+    bad = run(
+        "feedback", csv_file(header, [["FB9", "2026-01-05", "C0001", "满意度", "1e30"]])
+    )
+    assert bad.error_lines() == [
+        'line 2, score: "1e30" must be at most 5',
+        'line 2, score: "1e30" is too large',
+    ]
