@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from import_export.admin import ImportExportMixin
 
 from brokercrm.admin import BranchScopedAdmin
+from imports.admin import BranchImportExportMixin
 
 from .models import Advisor, BookShare, Branch, Role, Team, User
 from .resources import (
@@ -15,14 +15,14 @@ from .resources import (
 
 
 @admin.register(Branch)
-class BranchAdmin(ImportExportMixin, admin.ModelAdmin):
+class BranchAdmin(BranchImportExportMixin, admin.ModelAdmin):
     resource_classes = [BranchResource]
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(User)
-class UserAdmin(ImportExportMixin, DjangoUserAdmin):
+class UserAdmin(BranchImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     list_display = [
         "username",
@@ -76,7 +76,7 @@ class UserAdmin(ImportExportMixin, DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ImportExportMixin, BranchScopedAdmin):
+class TeamAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [TeamResource]
     list_display = ["name", "branch"]
     list_filter = ["branch"]
@@ -84,7 +84,7 @@ class TeamAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Advisor)
-class AdvisorAdmin(ImportExportMixin, BranchScopedAdmin):
+class AdvisorAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [AdvisorResource]
     list_display = ["employee_no", "name", "team", "role", "email", "user", "is_active"]
     list_filter = ["branch", "role", "team", "is_active"]
@@ -94,7 +94,7 @@ class AdvisorAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(BookShare)
-class BookShareAdmin(ImportExportMixin, BranchScopedAdmin):
+class BookShareAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [BookShareResource]
     branch_path = "advisor__branch"
     list_display = ["user", "advisor", "granted_by", "created_at"]

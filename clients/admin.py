@@ -1,7 +1,7 @@
 from django.contrib import admin
-from import_export.admin import ImportExportMixin
 
 from brokercrm.admin import BranchScopedAdmin
+from imports.admin import BranchImportExportMixin
 
 from .models import (
     Account,
@@ -42,7 +42,7 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(ImportExportMixin, BranchScopedAdmin):
+class ClientAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [ClientResource]
     list_display = [
         "client_no",
@@ -63,7 +63,7 @@ class ClientAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ImportExportMixin, BranchScopedAdmin):
+class HouseholdAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [HouseholdResource]
     list_display = ["name", "kind", "branch"]
     list_filter = ["kind", "branch"]
@@ -71,7 +71,7 @@ class HouseholdAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ImportExportMixin, BranchScopedAdmin):
+class AccountAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [AccountResource]
     list_display = ["account_no", "client", "branch"]
     search_fields = ["account_no", "client__client_no", "client__name"]
@@ -80,7 +80,7 @@ class AccountAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Security)
-class SecurityAdmin(ImportExportMixin, BranchScopedAdmin):
+class SecurityAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [SecurityResource]
     branch_path = None
     list_display = ["code", "name", "kind", "industry", "listed_on"]
@@ -89,7 +89,7 @@ class SecurityAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(ImportExportMixin, BranchScopedAdmin):
+class PriceAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [PriceResource]
     branch_path = None
     list_display = ["security", "date", "close"]
@@ -100,7 +100,7 @@ class PriceAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Trade)
-class TradeAdmin(ImportExportMixin, BranchScopedAdmin):
+class TradeAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [TradeResource]
     list_display = [
         "trade_id",
@@ -121,7 +121,7 @@ class TradeAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(TradeDay)
-class TradeDayAdmin(ImportExportMixin, BranchScopedAdmin):
+class TradeDayAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [TradeDayResource]
     branch_path = "account__branch"
     list_display = ["account", "date", "trades", "commission", "amount", "buy_amount"]
@@ -132,7 +132,7 @@ class TradeDayAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ImportExportMixin, BranchScopedAdmin):
+class PositionAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [PositionResource]
     branch_path = "account__branch"
     list_display = [
@@ -150,7 +150,7 @@ class PositionAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(ImportExportMixin, BranchScopedAdmin):
+class BalanceAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [BalanceResource]
     branch_path = "account__branch"
     list_display = ["date", "account", "cash", "market_value", "total_assets"]
@@ -161,7 +161,7 @@ class BalanceAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(CashFlow)
-class CashFlowAdmin(ImportExportMixin, BranchScopedAdmin):
+class CashFlowAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [CashFlowResource]
     list_display = ["flow_id", "date", "account", "type", "amount"]
     list_filter = ["type"]
@@ -172,7 +172,7 @@ class CashFlowAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ImportExportMixin, BranchScopedAdmin):
+class InteractionAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [InteractionResource]
     list_display = ["interaction_id", "date", "client", "advisor", "channel", "minutes"]
     list_filter = ["channel"]
@@ -184,7 +184,7 @@ class InteractionAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ImportExportMixin, BranchScopedAdmin):
+class FeedbackAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [FeedbackResource]
     list_display = ["feedback_id", "date", "client", "topic", "score"]
     list_filter = ["topic", "score"]
@@ -195,7 +195,7 @@ class FeedbackAdmin(ImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(ImportExportMixin, BranchScopedAdmin):
+class TaskAdmin(BranchImportExportMixin, BranchScopedAdmin):
     resource_classes = [TaskResource]
     list_display = ["title", "client", "owner", "kind", "code", "due_date", "status"]
     list_filter = ["kind", "status", "code"]

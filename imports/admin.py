@@ -1,5 +1,7 @@
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 
+from advisors.models import Role
 from brokercrm.admin import BranchScopedAdmin
 
 from .models import ImportBatch
@@ -31,3 +33,14 @@ class ImportBatchAdmin(BranchScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class BranchImportExportMixin(ImportExportMixin):
+    """django-import-export in the admin, confined to the branch admin's own branch."""
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        user = request.user
+        if not (user.is_superuser or user.role == Role.HEAD_OFFICE):
+            kwargs["branch_code"] = user.branch.code if user.branch else "-"
+        return kwargs

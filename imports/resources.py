@@ -27,7 +27,28 @@ def escape_formula(value):
 
 
 class SafeResource(resources.ModelResource):
-    """A ModelResource whose text cells are escaped on export."""
+    """A ModelResource whose text cells are escaped on export.
+
+    `branch_code` (given for a branch admin) confines an import to that branch: a
+    row naming another branch is refused, a row naming none is taken as theirs.
+    """
+
+    def __init__(self, *, branch_code: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.branch_code = branch_code
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        if self.branch_code is None or "branch" not in self.fields:
+            return
+        named = (row.get("branch") or "").strip()
+        if not named:
+            row["branch"] = self.branch_code
+        elif named != self.branch_code:
+            raise ValueError(
+                f"this row belongs to branch {named}; you may import into "
+                f"{self.branch_code} only"
+            )
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

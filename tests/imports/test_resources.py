@@ -108,3 +108,30 @@ def test_admin_lists_offer_import_and_export(book, client, make):
         "/admin/advisors/advisor/export/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_branch_admin_imports_into_their_own_branch_only(book, other_branch, rf):
+    from django.contrib.admin.sites import site
+
+    from clients.admin import ClientAdmin
+    from tests.factories import UserFactory
+
+    # given: the admin page hands the resource the branch admin's branch
+    user = UserFactory(username="ba", role="admin", branch=book.branch, is_staff=True)
+    request = rf.get("/")
+    request.user = user
+    kwargs = ClientAdmin(Client, site).get_import_resource_kwargs(request)
+    assert kwargs["branch_code"] == "HQ01"
+    theirs = tablib.Dataset(
+        ["SZ02", "X1", "elsewhere"], headers=["branch", "client_no", "name"]
+    )
+    unnamed = tablib.Dataset(
+        ["", "X2", "mine"], headers=["branch", "client_no", "name"]
+    )
+    # when
+    refused = client_resources.ClientResource(**kwargs).import_data(theirs)
+    client_resources.ClientResource(**kwargs).import_data(unnamed)
+    # then: the other branch's row is refused, the unnamed one lands in HQ01
+    assert refused.has_errors()
+    assert not Client.objects.filter(client_no="X1").exists()
+    assert Client.objects.get(client_no="X2").branch.code == "HQ01"
