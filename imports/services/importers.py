@@ -9,6 +9,8 @@ Protocol, used by services.batches: `add(chunk)` for every chunk, `close()` once
 (file-wide checks), then `write(mode)` only when the file may be written.
 """
 
+import logging
+import time
 from functools import cached_property
 
 import numpy as np
@@ -32,6 +34,8 @@ from clients.services import trade_days_refresh
 from . import kinds as k
 from .checks import Rows, find_duplicates
 from .writing import ALL, Counts, Target, writer_for
+
+logger = logging.getLogger(__name__)
 
 
 class Context:
@@ -239,7 +243,13 @@ class TradeImporter(BigImporter):
         dates = self.writer.distinct("trade_date", existing_too=mode == "upsert")
         counts = super().write(mode)
         if counts.new or counts.updated:
+            started = time.monotonic()
             trade_days_refresh(branch_id=self.ctx.branch.id, dates=_dates(dates))
+            logger.info(
+                "trade days of %s dates refreshed in %.2fs",
+                len(dates),
+                time.monotonic() - started,
+            )
         return counts
 
 
