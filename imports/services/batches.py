@@ -132,7 +132,10 @@ def _run(batch: ImportBatch, progress) -> None:
                 phases["read, checked and staged"] = time.monotonic()
                 if errors and not batch.partial:
                     raise _Rollback
-                counts = importer.write(batch.mode)
+                if batch.dry_run:
+                    counts = importer.count(batch.mode)
+                else:
+                    counts = importer.write(batch.mode)
                 phases["written"] = time.monotonic()
             except BaseException:
                 importer.abort()  # an open COPY would block the rollback

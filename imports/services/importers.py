@@ -147,6 +147,13 @@ class BigImporter(Importer):
             self.known -= int(keys.loc[keys["_line"].isin(lines), "_known"].sum())
             self.writer.drop(lines)
 
+    def count(self, mode: str) -> Counts:
+        """A dry run: the counts write() would give, with nothing written."""
+        self.writer.checked = bool(self.text_key) and mode == "insert"
+        counts = self.writer.count(mode)
+        counts.skipped += self.known
+        return counts
+
     def write(self, mode: str) -> Counts:
         self.writer.checked = bool(self.text_key) and mode == "insert"
         counts = self.writer.write(mode)
@@ -378,6 +385,10 @@ class SmallImporter(Importer):
 
     def abort(self):
         pass
+
+    def count(self, mode: str) -> Counts:
+        # Small files: write inside the import's transaction, which is rolled back.
+        return self.write(mode)
 
     def close(self):
         frame = (

@@ -206,6 +206,45 @@ class StagingWriter:
         q = connection.ops.quote_name
         return " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in self.target.key)
 
+    def count(self, mode: str) -> Counts:
+        """What write() would do, counted without writing (a dry run)."""
+        self._end_copy()
+        q = connection.ops.quote_name
+        target = self.target
+        table = q(target.table)
+        counts = Counts()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            if self.checked:
+                counts.new = self.staged
+            else:
+                cursor.execute(
+                    f"SELECT count(*) FROM {self.stage} s WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {table} t WHERE {self._join()})"
+                )
+                counts.new = cursor.fetchone()[0]
+            if mode == "upsert":
+                cursor.execute(
+                    f"SELECT count(*) FROM {table} t JOIN {self.stage} s "
+                    f"ON {self._join()} WHERE {self._differs()}"
+                )
+                counts.updated = cursor.fetchone()[0]
+            cursor.execute(f"DROP TABLE {self.stage}")
+        counts.skipped = self.staged - counts.new - counts.updated
+        return counts
+
+    def _differs(self) -> str:
+        q = connection.ops.quote_name
+        changing = [c for c in self.target.columns if c not in self.target.key]
+        return (
+            "("
+            + " OR ".join(
+                f"(s.{q(c)} IS NOT NULL AND s.{q(c)} IS DISTINCT FROM t.{q(c)})"
+                for c in changing
+            )
+            + ")"
+        )
+
     def write(self, mode: str) -> Counts:
         self._end_copy()
         q = connection.ops.quote_name
@@ -220,13 +259,9 @@ class StagingWriter:
                 sets = ", ".join(
                     f"{q(c)} = COALESCE(s.{q(c)}, t.{q(c)})" for c in changing
                 )
-                differs = " OR ".join(
-                    f"(s.{q(c)} IS NOT NULL AND s.{q(c)} IS DISTINCT FROM t.{q(c)})"
-                    for c in changing
-                )
                 cursor.execute(
                     f"UPDATE {table} t SET {sets} FROM {self.stage} s "
-                    f"WHERE {self._join()} AND ({differs})"
+                    f"WHERE {self._join()} AND {self._differs()}"
                 )
                 counts.updated = cursor.rowcount
             values = ", ".join(
@@ -333,7 +368,10 @@ class BulkWriter:
                     found[key] = obj
         return found
 
-    def write(self, mode: str) -> Counts:
+    def count(self, mode: str) -> Counts:
+        return self.write(mode, dry_run=True)
+
+    def write(self, mode: str, *, dry_run: bool = False) -> Counts:
         target = self.target
         keys = [target.field(k).attname for k in target.key]
         rows = self._rows()
@@ -372,11 +410,13 @@ class BulkWriter:
             changed.append(obj)
             changed_fields.update(fields)
             counts.updated += 1
+        counts.new = len(creating)
+        if dry_run:  # counted: the objects were read for this call only
+            creating, changed = [], []
         if creating:
             target.model.objects.bulk_create(creating, batch_size=self.BATCH)
         if changed:
             target.model.objects.bulk_update(
                 changed, sorted(changed_fields), batch_size=self.BATCH
             )
-        counts.new = len(creating)
         return counts

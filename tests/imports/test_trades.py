@@ -298,3 +298,13 @@ def test_files_are_streamed_in_chunks_with_the_same_result(
     assert partial.rows_failed == 2
     assert Trade.objects.count() == 6
     assert TradeDay.objects.get().trades == 6
+
+
+def test_an_upsert_dry_run_counts_changes_and_writes_none(book, csv_file, run):
+    run("trades", csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")]))
+    changed = [trade_row("T1", commission="8.88"), trade_row("T2"), trade_row("T3")]
+    batch = run("trades", csv_file(TRADE_HEADER, changed), mode="upsert", dry_run=True)
+    assert batch.status == BatchStatus.DRY_RUN
+    assert (batch.rows_new, batch.rows_updated, batch.rows_skipped) == (1, 1, 1)
+    assert Trade.objects.get(trade_id="T1").commission == Decimal("5.00")
+    assert Trade.objects.count() == 2
