@@ -113,6 +113,8 @@ def points_accrue(
             )
         )
 
+    # An earning's kind names its source (trade, interaction, referred client), so
+    # (branch, kind, source_id) finds what was already earned, from its index.
     earned = PointsEntry.objects.filter(branch=branch)
 
     # Trading: floor(commission × rate) per trade, dated by the trade date.
@@ -135,13 +137,7 @@ def points_accrue(
                 branch=branch, trade_date__lte=as_of, commission__gte=1 / rate
             )
             .exclude(
-                Exists(
-                    earned.filter(
-                        kind=EntryKind.TRADE,
-                        source_type="trade",
-                        source_id=OuterRef("pk"),
-                    )
-                )
+                Exists(earned.filter(kind=EntryKind.TRADE, source_id=OuterRef("pk")))
             )
             .values_list("pk", "account__client_id", "trade_date", "commission")
             .order_by()
@@ -161,13 +157,7 @@ def points_accrue(
                 branch=branch, date__lte=as_of, channel__in=list(channels)
             )
             .exclude(
-                Exists(
-                    earned.filter(
-                        kind=EntryKind.ACTIVITY,
-                        source_type="interaction",
-                        source_id=OuterRef("pk"),
-                    )
-                )
+                Exists(earned.filter(kind=EntryKind.ACTIVITY, source_id=OuterRef("pk")))
             )
             .values_list("pk", "client_id", "date", "channel")
             .order_by()
@@ -190,13 +180,7 @@ def points_accrue(
         referred = (
             Client.objects.filter(branch=branch, referred_by__isnull=False)
             .exclude(
-                Exists(
-                    earned.filter(
-                        kind=EntryKind.REFERRAL,
-                        source_type="client",
-                        source_id=OuterRef("pk"),
-                    )
-                )
+                Exists(earned.filter(kind=EntryKind.REFERRAL, source_id=OuterRef("pk")))
             )
             .values("pk")
         )
@@ -306,8 +290,7 @@ WITH inserted AS (
       AND floor(t.commission * %(rate)s) >= 1
       AND NOT EXISTS (
           SELECT 1 FROM loyalty_pointsentry e
-          WHERE e.branch_id = %(branch)s AND e.kind = 'trade'
-            AND e.source_type = 'trade' AND e.source_id = t.id
+          WHERE e.branch_id = %(branch)s AND e.kind = 'trade' AND e.source_id = t.id
       )
     ORDER BY t.trade_date, t.id
     RETURNING delta
