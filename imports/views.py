@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from .forms import UploadForm
 from .models import BatchStatus
 from .selectors import batch_get, batch_list, can_import
-from .services import batch_create, import_file
+from .services import batch_create
 from .services.reading import FileRejected, open_table, scan
 from .services.report import report_csv
 from .tasks import import_batch_run_task, progress_key
@@ -49,7 +49,7 @@ def batch_list_view(request):
 @login_required
 @require_POST
 def upload_view(request):
-    """Store the file and check it (a dry run): the preview is that check's report."""
+    """Store the file and queue its check (a dry run): the preview is its report."""
     _admin(request)
     form = UploadForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
@@ -64,7 +64,7 @@ def upload_view(request):
     branch = form.cleaned_data.get("branch") or request.user.branch
     name = get_valid_filename(os.path.basename(upload.name)) or "upload"
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}/{name}", upload)
-    batch = import_file(
+    batch = batch_create(
         branch=branch,
         path=default_storage.path(stored),
         kind=form.cleaned_data["kind"] or None,
@@ -74,6 +74,8 @@ def upload_view(request):
         dry_run=True,
         user=request.user,
     )
+    # A big file takes a while to check: the check is a task too, and the page polls.
+    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
     return redirect("imports:detail", pk=batch.pk)
 
 
@@ -128,6 +130,12 @@ def confirm_view(request, pk: int):
 def progress_view(request, pk: int):
     """The htmx fragment polled while a batch runs; the report once it is done."""
     batch = batch_get(user=request.user, pk=pk)
+    if batch.is_finished and request.GET.get("reload"):
+        # The page was drawn before the batch finished: show it whole (preview,
+        # errors, confirm button), not just this fragment.
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     return render(
         request,
         "imports/_progress.html",

@@ -30,7 +30,8 @@ def test_upload_previews_then_confirm_imports_with_a_report(
 ):
     client.force_login(admin_user)
     # when: the admin uploads a file
-    response = _upload(client, tmp_path, [trade_row("T1"), trade_row("T2")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, tmp_path, [trade_row("T1"), trade_row("T2")])
     # then: a preview with the detected kind, encoding, columns and first rows
     preview = ImportBatch.objects.get()
     assert response.status_code == 302
@@ -59,9 +60,10 @@ def test_preview_lists_every_error_and_offers_the_valid_rows(
     book, client, admin_user, tmp_path, django_capture_on_commit_callbacks
 ):
     client.force_login(admin_user)
-    response = _upload(
-        client, tmp_path, [trade_row("T1"), trade_row("T2", account_no="880012")]
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(
+            client, tmp_path, [trade_row("T1"), trade_row("T2", account_no="880012")]
+        )
     page = client.get(response["Location"]).content.decode()
     assert "line 3, account_no: unknown account 880012" in page
     assert "Import the valid rows" in page
@@ -80,8 +82,13 @@ def test_a_running_batch_polls_its_progress(book, client, admin_user, tmp_path):
         sha256="",
         status=BatchStatus.RUNNING,
     )
-    fragment = client.get(reverse("imports:progress", args=[batch.pk])).content
+    url = reverse("imports:progress", args=[batch.pk])
+    fragment = client.get(url).content
     assert b'hx-trigger="every 1s"' in fragment and b"<progress" in fragment
+    # once it is done, the polling page reloads whole
+    batch.status = BatchStatus.DONE
+    batch.save()
+    assert client.get(url, {"reload": "1"})["HX-Refresh"] == "true"
 
 
 def test_oversized_upload_is_refused_before_parsing(
