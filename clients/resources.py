@@ -24,6 +24,7 @@ from .models import (
     Trade,
     TradeDay,
 )
+from .services import trade_days_refresh
 
 
 def branch_field():
@@ -137,9 +138,33 @@ class PriceResource(SafeResource):
 
 
 class TradeResource(SafeResource):
+    """Trades; the per-account daily totals are re-totalled in the same transaction."""
+
     branch = branch_field()
     account = account_field()
     security = security_field()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.touched: dict[int, set] = {}  # branch id -> trade dates written
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if instance.pk:  # a corrected trade_date moves the trade off its old day
+            old = Trade.objects.filter(pk=instance.pk).values_list(
+                "trade_date", flat=True
+            )
+            self.touched.setdefault(instance.branch_id, set()).update(old)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        self.touched.setdefault(instance.branch_id, set()).add(instance.trade_date)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        for branch_id, dates in self.touched.items():
+            trade_days_refresh(branch_id=branch_id, dates=dates)
+        self.touched = {}
 
     class Meta:
         model = Trade

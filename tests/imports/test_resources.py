@@ -5,7 +5,7 @@ import tablib
 
 from advisors import resources as advisor_resources
 from clients import resources as client_resources
-from clients.models import Client, Trade
+from clients.models import Client, Trade, TradeDay
 from imports.services.report import report_csv
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,8 @@ def test_trade_resource_imports_by_natural_keys(book):
     result = client_resources.TradeResource().import_data(dataset, dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
     assert Trade.objects.get(trade_id="R1").account.account_no == "880001"
+    # trades written through the resource re-total their days too
+    assert TradeDay.objects.get(account__account_no="880001").trades == 1
 
 
 def test_report_download_escapes_formulas(book, csv_file, run):
