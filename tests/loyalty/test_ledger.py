@@ -70,8 +70,7 @@ def test_ledger_rows_cannot_be_deleted_on_postgres(client_):
     assert PointsEntry.objects.filter(pk=e.pk).exists()
 
 
-@pytest.mark.postgres
-def test_a_balance_cannot_be_edited_by_hand_on_postgres(client_):
+def test_a_balance_cannot_be_edited_by_hand(client_):
     entry(client_, 100)
     with pytest.raises(DatabaseError), transaction.atomic():
         PointsAccount.objects.filter(client=client_).update(balance=10_000)
