@@ -1,0 +1,62 @@
+from rest_framework import serializers
+
+from loyalty.models import CatalogueItem, PointsEntry, Redemption
+
+
+class CatalogueItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CatalogueItem
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "points_price",
+            "free_tiers",
+            "stock",
+        ]
+
+
+class PointsEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PointsEntry
+        fields = [
+            "id",
+            "client",
+            "delta",
+            "kind",
+            "dated",
+            "expires_at",
+            "source_type",
+            "source_id",
+            "note",
+            "created_at",
+        ]
+
+
+class RedemptionSerializer(serializers.ModelSerializer):
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Redemption
+        fields = [
+            "id",
+            "client",
+            "item",
+            "quantity",
+            "points",
+            "value_cny",
+            "tier",
+            "dated",
+            "idempotency_key",
+            "created_at",
+        ]
+
+
+class RedemptionRequestSerializer(serializers.Serializer):
+    """What a client of the API sends; the key may also come as `Idempotency-Key`."""
+
+    client = serializers.IntegerField()
+    item = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    idempotency_key = serializers.CharField(max_length=200, required=False)

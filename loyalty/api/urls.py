@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from .views import CatalogueViewSet, PointsEntryViewSet, RedemptionViewSet
+
+router = DefaultRouter()
+router.register("catalogue", CatalogueViewSet, basename="loyalty-catalogue")
+router.register("entries", PointsEntryViewSet, basename="loyalty-entry")
+router.register("redemptions", RedemptionViewSet, basename="loyalty-redemption")
+
+urlpatterns = router.urls

@@ -1,0 +1,95 @@
+"""The points API: the same services and scope as the client page (SPEC §6)."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from clients.selectors import client_get
+from loyalty import selectors, services
+from loyalty.models import CatalogueItem
+
+from .serializers import (
+    CatalogueItemSerializer,
+    PointsEntrySerializer,
+    RedemptionRequestSerializer,
+    RedemptionSerializer,
+)
+
+
+class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+    """Items offered at the user's branch."""
+
+    serializer_class = CatalogueItemSerializer
+    queryset = CatalogueItem.objects.none()  # for the schema; requests use the branch's
+
+    def get_queryset(self):
+        return selectors.catalogue_list(
+            branch_id=getattr(self.request.user, "branch_id", None)
+        )
+
+
+class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Ledger entries of the clients the user may see; `?client=ID` for one client."""
+
+    serializer_class = PointsEntrySerializer
+
+    def get_queryset(self):
+        entries = selectors.points_entry_list(user=self.request.user)
+        client = self.request.query_params.get("client")
+        if client:
+            entries = entries.filter(client_id=client if client.isdigit() else -1)
+        return entries
+
+
+class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Redemptions; POST redeems through `redemption_create` with an idempotency key.
+
+    The same key and payload again answers with the first redemption; the same key
+    with another payload, or too few points, is 409 with a message.
+    """
+
+    serializer_class = RedemptionSerializer
+
+    def get_queryset(self):
+        return selectors.redemption_list(user=self.request.user)
+
+    @extend_schema(
+        request=RedemptionRequestSerializer,
+        responses={201: RedemptionSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", location="header")],
+    )
+    def create(self, request, *args, **kwargs):
+        payload = RedemptionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
+        if not key:
+            raise ApiValidationError(
+                {"idempotency_key": "An idempotency key is required."}
+            )
+        client = client_get(user=request.user, pk=data["client"])
+        item = get_object_or_404(
+            selectors.catalogue_list(branch_id=client.branch_id), pk=data["item"]
+        )
+        try:
+            redemption = services.redemption_create(
+                user=request.user,
+                client=client,
+                item=item,
+                quantity=data["quantity"],
+                idempotency_key=key,
+            )
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied(str(exc)) from exc
+        except services.PointsError as exc:
+            return Response(
+                {"detail": " ".join(exc.messages), "code": exc.code},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,103 @@
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from loyalty.models import CatalogueItem, PointsEntry, Redemption
+from loyalty.selectors import points_balance
+
+URL = "/api/v1/loyalty/redemptions/"
+
+
+@pytest.fixture
+def client_(make, branch, advisor):
+    c = make.Client(branch=branch, advisor=advisor)
+    PointsEntry.objects.create(
+        branch=branch,
+        client=c,
+        delta=1000,
+        kind="activity",
+        dated=dt.date(2026, 1, 5),
+        expires_at=dt.date(2028, 1, 5),
+        idempotency_key="seed",
+    )
+    return c
+
+
+@pytest.fixture
+def item(db):
+    return CatalogueItem.objects.create(code="l2", name="Level-2", points_price=400)
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_redeeming_twice_with_one_key_gives_one_redemption_and_the_same_answer(
+    advisor, client_, item
+):
+    body = {"client": client_.pk, "item": item.pk, "quantity": 1}
+    first = api(advisor.user).post(URL, body, HTTP_IDEMPOTENCY_KEY="abc")
+    again = api(advisor.user).post(URL, body, HTTP_IDEMPOTENCY_KEY="abc")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert first.json()["points"] == 400
+    assert Redemption.objects.count() == 1
+    assert points_balance(client=client_) == 600
+
+
+def test_the_same_key_with_another_payload_is_409_with_a_message(
+    advisor, client_, item
+):
+    c = api(advisor.user)
+    c.post(URL, {"client": client_.pk, "item": item.pk}, HTTP_IDEMPOTENCY_KEY="k")
+    response = c.post(
+        URL,
+        {"client": client_.pk, "item": item.pk, "quantity": 2},
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_reused"
+
+
+def test_too_few_points_is_409(advisor, client_, item):
+    response = api(advisor.user).post(
+        URL,
+        {"client": client_.pk, "item": item.pk, "quantity": 3},
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 409
+    assert "Not enough points" in response.json()["detail"]
+
+
+def test_a_colleagues_client_is_404_and_their_entries_invisible(
+    colleague, client_, item
+):
+    c = api(colleague.user)
+    response = c.post(
+        URL, {"client": client_.pk, "item": item.pk}, HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert response.status_code == 404
+    entries = c.get("/api/v1/loyalty/entries/", {"client": client_.pk}).json()
+    assert entries["count"] == 0
+
+
+def test_a_key_is_required(advisor, client_, item):
+    response = api(advisor.user).post(URL, {"client": client_.pk, "item": item.pk})
+    assert response.status_code == 400
+
+
+def test_catalogue_and_entries_are_listed(advisor, client_, item):
+    c = api(advisor.user)
+    codes = [i["code"] for i in c.get("/api/v1/loyalty/catalogue/").json()["results"]]
+    assert "l2" in codes
+    entries = c.get("/api/v1/loyalty/entries/", {"client": client_.pk}).json()
+    assert [e["delta"] for e in entries["results"]] == [1000]
+
+
+def test_the_schema_documents_the_points_api(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert "/api/v1/loyalty/redemptions/" in response.content.decode()
