@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import BatchStatus, ImportBatch, ImportMode
-from .importers import IMPORTERS, Context
+from .importers import IMPORTERS, Context, SmallImporter
 from .reading import FileRejected, open_table, scan
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ def _run(batch: ImportBatch, progress) -> None:
             _lock(batch, kind)
             importer = IMPORTERS[kind](Context(batch.branch, batch.mode), errors)
             try:
-                for chunk in table.chunks(progress):
+                exact = isinstance(importer, SmallImporter)
+                for chunk in table.chunks(progress, exact_lines=exact):
                     importer.add(chunk)
                 importer.close()
                 phases["read, checked and staged"] = time.monotonic()

@@ -130,15 +130,51 @@ class Table:
         return [self.mapping[i] for i in sorted(self.mapping)]
 
     def chunks(
-        self, progress: Callable[[float], None] | None = None
+        self,
+        progress: Callable[[float], None] | None = None,
+        *,
+        exact_lines: bool = False,
     ) -> Iterator[pd.DataFrame]:
-        """The data rows, CHUNK_ROWS at a time, as canonical-named string columns."""
+        """The data rows, CHUNK_ROWS at a time, as canonical-named string columns.
+
+        pandas' reader numbers records, so a quoted cell spanning lines shifts the
+        line numbers after it; `exact_lines` reads with the csv module instead,
+        which knows the physical line of every record (slower: for small kinds,
+        whose free-text cells are where such cells occur).
+        """
         if self.scan.format == "xlsx":
             yield from self._xlsx_chunks(progress)
+        elif exact_lines:
+            yield from self._csv_exact_chunks(progress)
         else:
             yield from self._csv_chunks(progress)
 
-    def _frame(self, frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
+    def _csv_exact_chunks(self, progress):
+        positions = sorted(self.mapping)
+        names = [f"c{i}" for i in positions]
+        with open(self.path, encoding=self.scan.encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=self.delimiter)
+            next(reader, None)
+            buffer: list[list[str]] = []
+            lines: list[int] = []
+            start = reader.line_num + 1
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    buffer.append([row[i] if i < len(row) else "" for i in positions])
+                    lines.append(start)
+                start = reader.line_num + 1
+                if len(buffer) == CHUNK_ROWS:
+                    yield self._exact_frame(buffer, names, lines)
+                    buffer, lines = [], []
+            if buffer:
+                yield self._exact_frame(buffer, names, lines)
+        if progress:
+            progress(1.0)
+
+    def _exact_frame(self, buffer, names, lines) -> pd.DataFrame:
+        return self._frame(pd.DataFrame(buffer, columns=names, dtype=str), 0, lines)
+
+    def _frame(self, frame: pd.DataFrame, first_line: int, lines=None) -> pd.DataFrame:
         frame = frame.rename(
             columns={f"c{i}": name for i, name in self.mapping.items()}
         )
@@ -146,7 +182,9 @@ class Table:
             # Stripping is the slow part of reading: only when some cell needs it.
             for column in frame.columns:
                 frame[column] = frame[column].str.strip()
-        frame.insert(0, "_line", np.arange(first_line, first_line + len(frame)))
+        if lines is None:
+            lines = np.arange(first_line, first_line + len(frame))
+        frame.insert(0, "_line", np.asarray(lines))
         first = frame.columns[1] if len(frame.columns) > 1 else None
         if first is not None:
             maybe = (frame[first] == "").to_numpy()

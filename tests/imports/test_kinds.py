@@ -326,3 +326,22 @@ def test_numbers_too_large_for_their_column_are_bad_rows(book, csv_file, run):
         'line 2, score: "1e30" must be at most 5',
         'line 2, score: "1e30" is too large',
     ]
+
+
+def test_a_cell_spanning_lines_keeps_the_line_numbers_true(book, tmp_path, run):
+    # given: a summary over three lines, then a bad row on physical line 6
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "interaction_id,date,client_no,channel,summary\n"
+        'I1,2026-01-05,C0001,call,"first line\nsecond line\nthird line"\n'
+        "I2,2026-01-05,C0001,call,ok\n"
+        "I3,2026-01-05,C0001,fax,bad channel\n",
+        encoding="utf-8",
+    )
+    # when
+    batch = run("interactions", path)
+    # then
+    assert batch.error_lines() == [
+        'line 6, channel: "fax" is not one of call, complaint, email, message, '
+        "seminar, survey, visit"
+    ]
