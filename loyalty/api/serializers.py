@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from loyalty.models import CatalogueItem, PointsEntry, Redemption
+from loyalty.models import CatalogueItem, PointsAdjustment, PointsEntry, Redemption
 
 
 class CatalogueItemSerializer(serializers.ModelSerializer):
@@ -60,3 +60,43 @@ class RedemptionRequestSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
     idempotency_key = serializers.CharField(max_length=200, required=False)
+
+
+class PointsAdjustmentSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PointsAdjustment
+        fields = [
+            "id",
+            "client",
+            "delta",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "entry",
+        ]
+        read_only_fields = [
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "entry",
+        ]
+
+
+class AdjustmentRequestSerializer(serializers.Serializer):
+    """A client id, not a lookup: an unseen client is 404 like everywhere else."""
+
+    client = serializers.IntegerField()
+    delta = serializers.IntegerField()
+    reason = serializers.CharField(max_length=500)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -13,8 +14,11 @@ from loyalty import selectors, services
 from loyalty.models import CatalogueItem
 
 from .serializers import (
+    AdjustmentRequestSerializer,
     CatalogueItemSerializer,
+    PointsAdjustmentSerializer,
     PointsEntrySerializer,
+    ReasonSerializer,
     RedemptionRequestSerializer,
     RedemptionSerializer,
 )
@@ -32,10 +36,37 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+def _refused(exc) -> Response:
+    """A points operation the services refused: 403, or 409 with the message."""
+    if isinstance(exc, PermissionDenied):
+        raise ApiPermissionDenied(str(exc)) from exc
+    return Response(
+        {"detail": " ".join(exc.messages), "code": exc.code},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
     """Ledger entries of the clients the user may see; `?client=ID` for one client."""
 
     serializer_class = PointsEntrySerializer
+
+    @extend_schema(request=ReasonSerializer, responses={201: PointsEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """A manager corrects an entry by appending its opposite."""
+        entry = self.get_object()
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            reversal = services.entry_reverse(
+                user=request.user, entry=entry, reason=payload.validated_data["reason"]
+            )
+        except (PermissionDenied, services.PointsError) as exc:
+            return _refused(exc)
+        return Response(
+            PointsEntrySerializer(reversal).data, status=status.HTTP_201_CREATED
+        )
 
     def get_queryset(self):
         entries = selectors.points_entry_list(user=self.request.user)
@@ -83,13 +114,58 @@ class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 quantity=data["quantity"],
                 idempotency_key=key,
             )
-        except PermissionDenied as exc:
-            raise ApiPermissionDenied(str(exc)) from exc
-        except services.PointsError as exc:
-            return Response(
-                {"detail": " ".join(exc.messages), "code": exc.code},
-                status=status.HTTP_409_CONFLICT,
-            )
+        except (PermissionDenied, services.PointsError) as exc:
+            return _refused(exc)
         return Response(
             RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED
         )
+
+
+class PointsAdjustmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Manual adjustments: a manager requests; a large one waits for another manager."""
+
+    serializer_class = PointsAdjustmentSerializer
+
+    def get_queryset(self):
+        return selectors.adjustment_list(user=self.request.user, status=None)
+
+    @extend_schema(
+        request=AdjustmentRequestSerializer,
+        responses={201: PointsAdjustmentSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        payload = AdjustmentRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        client = client_get(user=request.user, pk=data["client"])
+        try:
+            adjustment = services.adjustment_request(
+                user=request.user,
+                client=client,
+                delta=data["delta"],
+                reason=data["reason"],
+            )
+        except (PermissionDenied, services.PointsError) as exc:
+            return _refused(exc)
+        return Response(
+            PointsAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={200: PointsAdjustmentSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """A second manager applies a pending adjustment."""
+        return self._decide(services.adjustment_approve)
+
+    @extend_schema(request=None, responses={200: PointsAdjustmentSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """A manager turns a pending adjustment down (the requester may withdraw it)."""
+        return self._decide(services.adjustment_reject)
+
+    def _decide(self, service):
+        try:
+            adjustment = service(user=self.request.user, adjustment=self.get_object())
+        except (PermissionDenied, services.PointsError) as exc:
+            return _refused(exc)
+        return Response(PointsAdjustmentSerializer(adjustment).data)

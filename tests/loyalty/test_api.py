@@ -101,3 +101,47 @@ def test_the_schema_documents_the_points_api(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert "/api/v1/loyalty/redemptions/" in response.content.decode()
+
+
+def test_a_large_adjustment_through_the_api_needs_a_second_manager(
+    branch, manager_user, client_
+):
+    from advisors.models import Role
+    from tests import factories
+
+    # given
+    second = factories.UserFactory(username="mgr2", role=Role.MANAGER, branch=branch)
+    created = api(manager_user).post(
+        "/api/v1/loyalty/adjustments/",
+        {"client": client_.pk, "delta": 8000, "reason": "migration"},
+    )
+    assert created.status_code == 201 and created.json()["status"] == "pending"
+    url = f"/api/v1/loyalty/adjustments/{created.json()['id']}/approve/"
+    # when the requester approves, then another manager
+    own = api(manager_user).post(url)
+    other = api(second).post(url)
+    # then
+    assert own.status_code == 403
+    assert other.status_code == 200 and other.json()["status"] == "applied"
+    assert points_balance(client=client_) == 9000
+
+
+def test_advisors_cannot_adjust_or_reverse_through_the_api(advisor, client_):
+    c = api(advisor.user)
+    created = c.post(
+        "/api/v1/loyalty/adjustments/",
+        {"client": client_.pk, "delta": 10, "reason": "x"},
+    )
+    entry = PointsEntry.objects.get(client=client_)
+    reversed_ = c.post(f"/api/v1/loyalty/entries/{entry.pk}/reverse/", {"reason": "x"})
+    assert created.status_code == reversed_.status_code == 403
+    assert points_balance(client=client_) == 1000
+
+
+def test_a_manager_reverses_through_the_api(manager_user, client_):
+    entry = PointsEntry.objects.get(client=client_)
+    response = api(manager_user).post(
+        f"/api/v1/loyalty/entries/{entry.pk}/reverse/", {"reason": "duplicate"}
+    )
+    assert response.status_code == 201 and response.json()["delta"] == -1000
+    assert points_balance(client=client_) == 0
