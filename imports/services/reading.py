@@ -48,6 +48,7 @@ class Scan:
     format: str  # "csv" or "xlsx"
     encoding: str = ""  # codec name for CSV files
     padded: bool = True  # a space next to a delimiter or line end somewhere
+    quoted: bool = True  # a double quote somewhere: a cell may span lines
 
 
 def check_size(path: str) -> int:
@@ -68,7 +69,7 @@ def scan(path: str) -> Scan:
     utf8 = codecs.getincrementaldecoder("utf-8")()
     gb = codecs.getincrementaldecoder("gb18030")()
     utf8_ok = gb_ok = True
-    padded = False
+    padded = quoted = False
     with open(path, "rb") as f:
         head = f.read(BLOCK)
         is_zip = head.startswith(b"PK\x03\x04")
@@ -78,6 +79,8 @@ def scan(path: str) -> Scan:
             digest.update(block)
             if not padded:
                 padded = any(p in block for p in PADDING)
+            if not quoted:
+                quoted = b'"' in block
             if not is_zip and utf8_ok:
                 try:
                     utf8.decode(block)
@@ -102,9 +105,9 @@ def scan(path: str) -> Scan:
         return Scan(size, digest.hexdigest(), "xlsx")
     if utf8_ok:
         encoding = "utf-8-sig" if bom else "utf-8"
-        return Scan(size, digest.hexdigest(), "csv", encoding, padded)
+        return Scan(size, digest.hexdigest(), "csv", encoding, padded, quoted)
     if gb_ok:
-        return Scan(size, digest.hexdigest(), "csv", "gb18030", padded)
+        return Scan(size, digest.hexdigest(), "csv", "gb18030", padded, quoted)
     raise FileRejected("the file is neither UTF-8 nor GBK/GB18030 text, nor XLSX")
 
 
@@ -197,6 +200,11 @@ class Table:
     def _csv_chunks(self, progress):
         names = [f"c{i}" for i in range(len(self.header))]
         usecols = [f"c{i}" for i in sorted(self.mapping)]
+        # Only a file with quotes can have a cell spanning lines; then every cell is
+        # read, to count the line breaks that shift the records after them.
+        spanning = self.scan.quoted
+        if spanning:
+            usecols = names
         with open(self.path, "rb") as raw:
             counted = _Counting(raw)
             try:
@@ -217,8 +225,22 @@ class Table:
                 line = 2
                 for chunk in reader:
                     n = len(chunk)
-                    frame = self._frame(chunk, line)
-                    line += n
+                    lines = None
+                    if spanning:
+                        breaks = np.zeros(n, dtype=np.int64)
+                        for column in chunk.columns:
+                            cells = chunk[column]
+                            if cells.str.contains("\n", regex=False).any():
+                                breaks += cells.str.count("\n").to_numpy()
+                        ends = line + np.arange(n) + np.cumsum(breaks)
+                        lines = ends - breaks
+                        chunk = chunk[
+                            [c for c in chunk.columns if int(c[1:]) in self.mapping]
+                        ]
+                        line = int(ends[-1]) + 1 if n else line
+                    frame = self._frame(chunk, line, lines)
+                    if lines is None:
+                        line += n
                     if progress:
                         progress(counted.read_bytes / max(self.scan.size, 1))
                     yield frame

@@ -213,3 +213,26 @@ def test_a_header_only_file_imports_nothing_and_an_empty_file_is_refused(
     refused = run("trades", empty)
     assert refused.status == BatchStatus.REJECTED
     assert "no header row" in refused.message
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 1000])
+def test_quoted_cells_spanning_lines_keep_line_numbers_true_in_big_files(
+    book, tmp_path, run, monkeypatch, chunk_rows
+):
+    from imports.services import reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", chunk_rows)
+    good = ",".join(trade_row("T1")).replace("浦发银行", '"浦发\n银行"')
+    note = ",".join(trade_row("T2")) + ',"remark\nover\nlines"'
+    bad = ",".join(trade_row("T3", side="Z")) + ","
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        ",".join([*TRADE_HEADER, "备注"])
+        + "\n"
+        + "\n".join([good + ",", note, bad])
+        + "\n",
+        encoding="utf-8",
+    )
+    batch = run("trades", path)
+    # header 1; T1 on lines 2-3; T2 on 4-6; T3 on 7
+    assert batch.error_lines() == ['line 7, side: "Z" is not one of B, S']
