@@ -292,7 +292,6 @@ WITH inserted AS (
           SELECT 1 FROM loyalty_pointsentry e
           WHERE e.branch_id = %(branch)s AND e.kind = 'trade' AND e.source_id = t.id
       )
-    ORDER BY t.trade_date, t.id
     RETURNING delta
 )
 SELECT count(*), coalesce(sum(delta), 0) FROM inserted
