@@ -226,18 +226,36 @@ class Side(models.TextChoices):
 
 
 class Trade(models.Model):
-    """One execution (成交) on an account. The biggest table: keep its indexes few."""
+    """One execution (成交) on an account. The biggest table: keep its indexes few.
+
+    Its references carry no database constraint: checking three foreign keys per row
+    at commit costs more than the whole import of a day's file may take, and every
+    writer (the importer, the seeder) resolves account, security and branch before it
+    writes. Deleting a referenced row is still refused (PROTECT) by Django.
+    """
 
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="+", db_index=False
+        Branch,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     trade_id = models.CharField(max_length=40)
     trade_date = models.DateField()
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="trades", db_index=False
+        Account,
+        on_delete=models.PROTECT,
+        related_name="trades",
+        db_index=False,
+        db_constraint=False,
     )
     security = models.ForeignKey(
-        Security, on_delete=models.PROTECT, related_name="+", db_index=False
+        Security,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     side = models.CharField(max_length=1, choices=Side.choices)
     quantity = models.DecimalField(**QUANTITY)
