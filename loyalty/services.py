@@ -275,14 +275,11 @@ def points_accrue(
 
 
 TRADE_POINTS_SQL = """
-WITH inserted AS (
-    INSERT INTO loyalty_pointsentry (
-        branch_id, client_id, delta, kind, dated, expires_at, source_type, source_id,
-        idempotency_key, policy_version, note, created_at
-    )
-    SELECT t.branch_id, a.client_id, floor(t.commission * %(rate)s)::bigint, 'trade',
-        t.trade_date, (t.trade_date + make_interval(months => %(months)s))::date,
-        'trade', t.id, 'trade:trade:' || t.id, %(version)s, '', %(now)s
+WITH earned AS MATERIALIZED (
+    -- Decided in full before the first row is written: otherwise the check against
+    -- the ledger would scan the very pages this statement is filling.
+    SELECT t.branch_id, a.client_id, floor(t.commission * %(rate)s)::bigint AS delta,
+        t.trade_date, t.id
     FROM clients_trade t
     JOIN clients_account a ON a.id = t.account_id
     WHERE t.branch_id = %(branch)s
@@ -292,6 +289,15 @@ WITH inserted AS (
           SELECT 1 FROM loyalty_pointsentry e
           WHERE e.branch_id = %(branch)s AND e.kind = 'trade' AND e.source_id = t.id
       )
+), inserted AS (
+    INSERT INTO loyalty_pointsentry (
+        branch_id, client_id, delta, kind, dated, expires_at, source_type, source_id,
+        idempotency_key, policy_version, note, created_at
+    )
+    SELECT branch_id, client_id, delta, 'trade', trade_date,
+        (trade_date + make_interval(months => %(months)s))::date,
+        'trade', id, 'trade:trade:' || id, %(version)s, '', %(now)s
+    FROM earned
     RETURNING delta
 )
 SELECT count(*), coalesce(sum(delta), 0) FROM inserted
