@@ -76,10 +76,13 @@ def recreate_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        row = conn.execute(
+            "SELECT datconnlimit FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
-        if not exists:
+        if row is not None and row[0] == -2:  # left invalid by an interrupted drop
+            conn.execute(f'DROP DATABASE "{name}"')
+            row = None
+        if row is None:
             conn.execute(f'CREATE DATABASE "{name}"')
             return
     with psycopg.connect(url, autocommit=True) as conn:
