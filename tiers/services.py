@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -35,6 +36,8 @@ from .scoring import alert_codes, classify, features_from_sources
 from .selectors import policy_for
 
 log = logging.getLogger(__name__)
+
+STALE_RUN = timedelta(hours=6)
 
 # The values kept with each client's scores to explain them (SPEC: explainable).
 EXPLAIN_COLUMNS = [
@@ -285,32 +288,45 @@ def _tasks(run, features, results, new_flags, open_tasks) -> list[Task]:
 def _swap(run: ScoreRun, new_flags, tasks, counts: dict, started: float) -> None:
     """Make the new run the date's results, in one transaction."""
     with transaction.atomic():
+        # Swaps of one branch take turns (a manual run beside the nightly one).
+        Branch.objects.select_for_update().filter(pk=run.branch_id).first()
         ChurnFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
         # ignore_conflicts: a task opened since the run read them is not doubled.
         Task.objects.bulk_create(tasks, ignore_conflicts=True)
-        ScoreRun.objects.filter(branch_id=run.branch_id, date=run.date).exclude(
-            pk=run.pk
-        ).delete()
+        _dead_or_replaced(run).delete()
         run.status = RunStatus.DONE
         run.flags_raised = len(new_flags)
         run.tasks_created = len(tasks)
         run.counts = {**counts, "tasks_created": len(tasks)}
         run.finished_at = timezone.now()
         run.duration_s = round(time.monotonic() - started, 3)
-        run.save()
+        # force_update: if another run removed this one, fail rather than re-insert.
+        run.save(force_update=True)
+
+
+def _dead_or_replaced(run: ScoreRun):
+    """Other runs of the run's branch and date, except ones still running now.
+
+    A run still `running` after STALE_RUN is taken for dead (killed before it could
+    record its failure).
+    """
+    alive = Q(status=RunStatus.RUNNING, started_at__gte=timezone.now() - STALE_RUN)
+    return (
+        ScoreRun.objects.filter(branch_id=run.branch_id, date=run.date)
+        .exclude(pk=run.pk)
+        .exclude(alive)
+    )
 
 
 def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
     """Run the whole nightly pipeline of SPEC §3 for one branch and date D."""
     started = time.monotonic()
     version, policy = policy_for(branch=branch)
-    # Leftovers of runs of this date that died before their swap.
-    ScoreRun.objects.filter(branch=branch, date=as_of).exclude(
-        status=RunStatus.DONE
-    ).delete()
     run = ScoreRun.objects.create(
         branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
     )
+    # Leftovers of runs of this date that died before their swap.
+    _dead_or_replaced(run).exclude(status=RunStatus.DONE).delete()
     timings: dict[str, float] = {}
     mark = time.monotonic()
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from churn.models import ChurnFlag, FlagStatus
 from clients.models import Task
@@ -230,6 +231,9 @@ def test_leftovers_of_a_killed_run_are_never_read_and_are_cleaned_up(small_branc
     before = export()
     done = ScoreRun.objects.get()
     killed = ScoreRun.objects.create(branch=small_branch, date=D)
+    ScoreRun.objects.filter(pk=killed.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=7)
+    )
     ClientScore.objects.bulk_create(
         ClientScore(run=killed, branch=small_branch, date=D, client=s.client)
         for s in ClientScore.objects.filter(run=done)
@@ -240,6 +244,19 @@ def test_leftovers_of_a_killed_run_are_never_read_and_are_cleaned_up(small_branc
     recompute()
     assert not ScoreRun.objects.filter(pk=killed.pk).exists()
     assert ClientScore.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_run_still_going_beside_is_left_alone(small_branch):
+    # given another run of the same date that started a moment ago
+    other = ScoreRun.objects.create(branch=small_branch, date=D)
+
+    # when this run finishes
+    recompute()
+
+    # then the other one is untouched (it will replace this one when it swaps)
+    assert ScoreRun.objects.get(pk=other.pk).status == RunStatus.RUNNING
+    assert ScoreRun.objects.filter(status=RunStatus.DONE).count() == 1
 
 
 @pytest.mark.django_db
