@@ -319,7 +319,12 @@ def _dead_or_replaced(run: ScoreRun):
 
 
 def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
-    """Run the whole nightly pipeline of SPEC §3 for one branch and date D."""
+    """Run the whole nightly pipeline of SPEC §3 for one branch and date D.
+
+    Deliberately not one transaction: the rows are written first (COPY, autocommit)
+    and made current by `_swap`'s short transaction, so readers never wait on a
+    long-running write and a dead run leaves the date's previous results.
+    """
     started = time.monotonic()
     version, policy = policy_for(branch=branch)
     run = ScoreRun.objects.create(
