@@ -149,8 +149,12 @@ def task_list(*, user, client=None, status: str | None = "open") -> QuerySet[Tas
 
 
 def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
-    """Each of the client's accounts' holdings on its latest position date (≤ as_of)."""
-    positions = position_list(user=user, client=client).exclude(quantity=0)
+    """Each of the client's accounts' holdings on its latest position date (≤ as_of).
+
+    Quantity-0 rows are dropped after the date is chosen: an account whose latest
+    report holds only zero rows has sold out (SPEC §3, Conventions).
+    """
+    positions = position_list(user=user, client=client)
     if as_of is not None:
         positions = positions.filter(date__lte=as_of)
     latest = {}
@@ -162,4 +166,4 @@ def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
     condition = Q()
     for account_id, day in latest.items():
         condition |= Q(account_id=account_id, date=day)
-    return positions.filter(condition).order_by("-market_value")
+    return positions.filter(condition).exclude(quantity=0).order_by("-market_value")

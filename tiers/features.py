@@ -294,12 +294,16 @@ def load_buys(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
 
 
 def load_positions(branch_id: int, d: date) -> pd.DataFrame:
-    """Each account's holdings on its latest position date ≤ D (quantity 0 ignored)."""
+    """Each account's holdings on its latest position date ≤ D, quantity-0 rows dropped.
+
+    The latest date is taken over every row, so an account whose latest report holds
+    only zero rows has sold out: it has no holdings, not the older ones.
+    """
     pos = _t(Position)
     sql = (
         "WITH latest AS (SELECT a.id AS account_id, a.client_id AS client_id, "
         f"(SELECT p2.date FROM {pos} p2 WHERE p2.account_id = a.id AND p2.date <= %s "
-        "AND p2.quantity <> 0 ORDER BY p2.date DESC LIMIT 1) AS day "
+        "ORDER BY p2.date DESC LIMIT 1) AS day "
         f"FROM {_t(Account)} a WHERE a.branch_id = %s) "
         "SELECT l.client_id, p.security_id, s.code, s.kind, p.quantity, p.cost_price, "
         f"p.market_value FROM latest l JOIN {pos} p ON p.account_id = l.account_id "

@@ -107,11 +107,17 @@ def test_flows_positions_interactions_feedback_referrals(branch, make, two_accou
     make.Balance(account=first, date=D, market_value=Decimal("1000"))
     stock = make.Security(code="600001", kind="stock")
     bond = make.Security(code="010001", kind="bond")
-    # A1's latest position date with a holding is D-1 (D has only a zero row)
-    make.Position(account=first, date=D, security=stock, quantity=0, market_value=0)
+    # A1's latest position date is D-1; its zero row is ignored
+    sold = make.Security(code="600002", kind="stock")
+    make.Position(account=first, date=ago(1), security=sold, quantity=0, market_value=0)
     make.Position(account=first, date=ago(1), security=stock, market_value=300)
     make.Position(account=first, date=ago(1), security=bond, market_value=500)
     make.Position(account=first, date=ago(9), security=stock, market_value=999)
+    # A2 sold out on D-2 (only a zero row): it holds nothing, not its older lines
+    make.Position(
+        account=second, date=ago(2), security=stock, quantity=0, market_value=0
+    )
+    make.Position(account=second, date=ago(3), security=stock, market_value=900)
     for day, channel, minutes in [
         (ago(89), "call", 10),
         (ago(90), "visit", 60),
