@@ -124,7 +124,9 @@ def _run(batch: ImportBatch, progress) -> None:
     try:
         with transaction.atomic():
             _lock(batch, kind)
-            importer = IMPORTERS[kind](Context(batch.branch, batch.mode), errors)
+            importer = IMPORTERS[kind](
+                Context(batch.branch, batch.mode, dry_run=batch.dry_run), errors
+            )
             try:
                 exact = isinstance(importer, SmallImporter)
                 for chunk in table.chunks(progress, exact_lines=exact):

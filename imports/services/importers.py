@@ -41,9 +41,10 @@ logger = logging.getLogger(__name__)
 class Context:
     """What an import knows of the branch: the references its rows may name."""
 
-    def __init__(self, branch, mode: str):
+    def __init__(self, branch, mode: str, *, dry_run: bool = False):
         self.branch = branch
         self.mode = mode
+        self.dry_run = dry_run
 
     @cached_property
     def accounts(self) -> dict[str, int]:
@@ -92,17 +93,32 @@ class BigImporter(Importer):
     # mode, rows whose key is already stored are skipped before they are validated.
     text_key: str | None = None
 
+    # Columns whose distinct values write() asks the writer for.
+    tracked: tuple[str, ...] = ()
+
     def __init__(self, ctx, errors):
         super().__init__(ctx, errors)
-        self.writer = writer_for(self.target)
+        # Insert mode with a text key: each chunk's keys are checked against the
+        # stored ones and the file's earlier ones as it comes, so every row that
+        # reaches the writer is new and (outside a dry run) is COPYed straight in.
+        self.streamed = bool(self.text_key) and ctx.mode == "insert"
+        self.writer = writer_for(
+            self.target,
+            direct=self.streamed and not ctx.dry_run,
+            track=self.tracked,
+        )
         self.keys: list[pd.DataFrame] = []
         self.known = 0  # rows skipped because their key was already stored
+        # Streamed: the file's keys so far (with their lines, for the messages).
+        self.seen: list[pd.DataFrame] = []
+        self.seen_keys: set[str] = set()
 
     def prepare(self, rows: Rows) -> pd.DataFrame:
         raise NotImplementedError
 
     def add(self, chunk: pd.DataFrame) -> None:
         self.total += len(chunk)
+        known_keys = None
         if self.text_key and self.ctx.mode == "insert" and len(chunk):
             # Re-importing only has to find that the rows exist: one index lookup
             # per key, and no parsing of the rest of the row.
@@ -117,19 +133,57 @@ class BigImporter(Importer):
                     else keys.isin(stored).to_numpy()
                 )
                 self.known += int(known.sum())
-                self.keys.append(
-                    pd.DataFrame(
-                        {"_line": chunk["_line"][known], self.text_key: keys[known]}
-                    ).assign(_known=True)
-                )
+                known_keys = pd.DataFrame(
+                    {"_line": chunk["_line"][known], self.text_key: keys[known]}
+                ).assign(_known=True)
                 chunk = chunk[~known].reset_index(drop=True)
         rows = Rows(chunk, self.errors)
         frame = self.prepare(rows)
         frame.insert(0, "_line", rows.lines)
         self.failed += int(rows.bad.sum())
         good = frame[~rows.bad] if rows.bad.any() else frame
-        self.keys.append(good[["_line", *self.key]].assign(_known=False))
+        keys = good[["_line", *self.key]].assign(_known=False)
+        if known_keys is not None:
+            keys = pd.concat([known_keys, keys], ignore_index=True)
+        if self.streamed:
+            good = self.unrepeated(good, keys)
+        else:
+            self.keys.append(keys)
+        self.adding(good)
         self.writer.add(good)
+
+    def adding(self, good: pd.DataFrame) -> None:
+        """Hook: the valid new rows of a chunk, on their way to the writer."""
+
+    def unrepeated(self, good: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+        """The chunk's good rows less those repeating a key of an earlier line.
+
+        An earlier line is in this chunk or any before it; every repeat is reported
+        as a bad row, and only the first line of a key is ever written.
+        """
+        keys = keys.sort_values("_line", kind="stable", ignore_index=True)
+        values = keys[self.text_key].to_numpy(dtype=object)
+        seen = self.seen_keys
+        maybe = np.fromiter(map(seen.__contains__, values), bool, len(values))
+        maybe |= keys[self.text_key].duplicated(keep="first").to_numpy()
+        if maybe.any():
+            # Rare: the first line of each repeated key, from the keys so far.
+            earlier = pd.concat([*self.seen, keys], ignore_index=True)
+            repeated = find_duplicates(
+                earlier[[self.text_key]], earlier["_line"].to_numpy()
+            )
+            label = "+".join(self.spec.key)
+            for line, first in repeated:
+                self.errors.append((line, label, f"duplicate of line {first}"))
+            self.failed += len(repeated)
+            lines = [line for line, _ in repeated]
+            out = keys["_line"].isin(lines).to_numpy()
+            self.known -= int(keys["_known"].to_numpy()[out].sum())
+            keys, values = keys[~out], values[~out]
+            good = good[~good["_line"].isin(lines).to_numpy()]
+        self.seen.append(keys[["_line", self.text_key]])
+        seen.update(values.tolist())
+        return good
 
     def close(self) -> None:
         self.writer.end()
@@ -199,6 +253,17 @@ class TradeImporter(BigImporter):
     )
     key = ["trade_id"]
     text_key = "trade_id"
+    tracked = ("trade_date",)
+
+    def __init__(self, ctx, errors):
+        super().__init__(ctx, errors)
+        # Insert mode: the new rows' per account-day totals, added onto the stored
+        # days at write() instead of re-totalling every trade of the dates. None:
+        # some amount cannot be summed exactly in cents, so re-total the dates.
+        self.days: list[pd.DataFrame] | None = (
+            [] if self.streamed and not ctx.dry_run else None
+        )
+        self.day_rows = 0
 
     def prepare(self, rows):
         ctx = self.ctx
@@ -212,7 +277,8 @@ class TradeImporter(BigImporter):
         )
         price, price_text = rows.number("price", required=True, minimum=0, places=4)
         amount, amount_text = rows.number("amount", required=True, minimum=0)
-        fees = {fee: rows.number(fee, minimum=0)[1] for fee in FEES}
+        fee_numbers = {fee: rows.number(fee, minimum=0) for fee in FEES}
+        fees = {fee: text for fee, (_, text) in fee_numbers.items()}
         q, p, a = quantity.to_numpy(), price.to_numpy(), amount.to_numpy()
         expected = q * p
         # 0.01 CNY of rounding per lot of 100 shares (prices are often averages).
@@ -230,7 +296,7 @@ class TradeImporter(BigImporter):
                 for i in where
             ],
         )
-        return _frame(
+        frame = _frame(
             rows,
             branch_id=ctx.branch.id,
             trade_id=trade_id,
@@ -243,12 +309,50 @@ class TradeImporter(BigImporter):
             amount=amount_text,
             **fees,
         )
+        # For the day totals (not written to the trade table).
+        frame["_amount"] = a
+        frame["_commission"] = fee_numbers["commission"][0].to_numpy()
+        return frame
+
+    def adding(self, good):
+        if self.days is None or good.empty:
+            return
+        amount = _cents(good["_amount"].to_numpy())
+        commission = _cents(np.nan_to_num(good["_commission"].to_numpy()))
+        if amount is None or commission is None:
+            self.days = None
+            return
+        day = pd.DataFrame(
+            {
+                "account_id": good["account_id"].to_numpy(),
+                "date": good["trade_date"].to_numpy(),
+                "trades": np.ones(len(good), dtype=np.int64),
+                "commission": commission,
+                "amount": amount,
+                "buy_amount": np.where(good["side"].to_numpy() == "B", amount, 0),
+            }
+        )
+        self.days.append(day.groupby(["account_id", "date"], sort=False).sum())
+        self.day_rows += len(good)
 
     def write(self, mode):
         # The trade dates to re-total: the file's, and on upsert the dates the
         # matched trades had before (a corrected trade_date moves a trade).
         dates = self.writer.distinct("trade_date", existing_too=mode == "upsert")
+        # Totalled while the server still inserts the last chunk of a direct write.
+        days = _day_rows(self.days) if self.days else None
         counts = super().write(mode)
+        if days is not None and counts.new == self.day_rows and counts.new:
+            # Only new trades, each of them totalled: their totals add onto the
+            # stored days (which hold every other trade's) with no re-totalling.
+            started = time.monotonic()
+            added = trade_days_refresh(branch_id=self.ctx.branch.id, added=days)
+            logger.info(
+                "trade days: %s account-days added to in %.2fs",
+                added,
+                time.monotonic() - started,
+            )
+            return counts
         if counts.new or counts.updated:
             started = time.monotonic()
             trade_days_refresh(branch_id=self.ctx.branch.id, dates=_dates(dates))
@@ -258,6 +362,43 @@ class TradeImporter(BigImporter):
                 time.monotonic() - started,
             )
         return counts
+
+
+def _cents(values: np.ndarray) -> np.ndarray | None:
+    """Money as int64 cents, or None unless every value converts exactly.
+
+    A value within 1e-4 cent of a whole cent is the one PostgreSQL stores for it
+    (numeric(…, 2) rounds); below 1e9 a float's own error is far smaller than that.
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    if np.isnan(values).any() or np.abs(values).max() >= 1e9:
+        return None
+    scaled = values * 100.0
+    cents = np.rint(scaled)
+    if np.abs(scaled - cents).max() > 1e-4:
+        return None
+    return cents.astype(np.int64)
+
+
+def _day_rows(parts: list[pd.DataFrame]) -> list[tuple]:
+    """(account_id, date, trades, commission, amount, buy_amount) per account-day."""
+    days = pd.concat(parts).groupby(level=[0, 1], sort=False).sum().reset_index()
+
+    def money(cents):
+        return [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
+
+    return list(
+        zip(
+            days["account_id"].tolist(),
+            days["date"].tolist(),
+            days["trades"].tolist(),
+            money(days["commission"]),
+            money(days["amount"]),
+            money(days["buy_amount"]),
+            strict=True,
+        )
+    )
 
 
 def _dates(values) -> list:

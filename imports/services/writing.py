@@ -56,8 +56,10 @@ class Target:
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_text(frame: pd.DataFrame, columns: list[str], clean=frozenset()) -> str:
-    """Rows in COPY's text format; empty cells become NULL.
+def copy_text(
+    frame: pd.DataFrame, columns: list[str], clean=frozenset(), defaults=None
+) -> str:
+    """Rows in COPY's text format; empty cells become NULL (or the column's default).
 
     Joining Python strings column-wise is several times faster than DataFrame.to_csv,
     and this is the import's hot loop.
@@ -74,7 +76,8 @@ def copy_text(frame: pd.DataFrame, columns: list[str], clean=frozenset()) -> str
             if any(ch in joined for ch in "\\\t\n\r"):
                 texts = [t.translate(_ESCAPES) for t in texts]
         if "" in texts:
-            texts = [t or "\\N" for t in texts]
+            fill = (defaults or {}).get(column, "\\N")
+            texts = [t or fill for t in texts]
         cells.append(texts)
     return "\n".join(map("\t".join, zip(*cells, strict=True))) + "\n"
 
@@ -89,59 +92,20 @@ def _int_texts(values) -> list[str]:
     return values.astype(str).tolist()
 
 
-def writer_for(target: Target):
-    if connection.vendor == "postgresql":
-        return StagingWriter(target)
-    return BulkWriter(target)
+class _Copying:
+    """What both PostgreSQL writers share: one open COPY, and key look-ups."""
 
+    target: Target
+    _copy = None
+    _stack: ExitStack | None = None
 
-class StagingWriter:
-    """PostgreSQL: COPY every chunk into a temp table, then one INSERT … ON CONFLICT."""
-
-    def __init__(self, target: Target):
-        self.target = target
-        self.stage = f"import_stage_{uuid.uuid4().hex[:12]}"
-        self.staged = 0
-        # Set by the importer when each staged key was found not stored (insert mode).
-        self.checked = False
-        self._copy = None
-        self._stack: ExitStack | None = None
-        q = connection.ops.quote_name
-        columns = ", ".join(
-            f"{q(c)} {target.field(c).db_type(connection)}" for c in target.columns
+    def _open_copy(self, sql: str) -> None:
+        self._stack = ExitStack()
+        cursor = self._stack.enter_context(connection.cursor())
+        raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        self._copy = self._stack.enter_context(
+            raw.copy(sql, writer=QueuedLibpqWriter(raw))
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE {self.stage} (_line integer, {columns}) "
-                "ON COMMIT DROP"
-            )
-        self._columns_sql = ", ".join(q(c) for c in target.columns)
-
-    def add(self, frame: pd.DataFrame) -> None:
-        """Queue a chunk into the staging COPY, which stays open across chunks.
-
-        A worker thread feeds the server while the next chunk is parsed, so reading
-        and validating overlap with PostgreSQL's own work on the other core.
-        """
-        if frame.empty:
-            return
-        data = copy_text(frame, ["_line", *self.target.columns], self.target.clean)
-        if self._copy is None:
-            self._stack = ExitStack()
-            cursor = self._stack.enter_context(connection.cursor())
-            raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
-            self._copy = self._stack.enter_context(
-                raw.copy(
-                    f"COPY {self.stage} (_line, {self._columns_sql}) FROM STDIN",
-                    writer=QueuedLibpqWriter(raw),
-                )
-            )
-        self._copy.write(data)
-        self.staged += len(frame)
-
-    def end(self) -> None:
-        """Finish staging: the COPY must end before the connection runs anything else."""
-        self._end_copy()
 
     def _end_copy(self) -> None:
         if self._copy is not None:
@@ -165,10 +129,32 @@ class StagingWriter:
         self._end_copy()
         q = connection.ops.quote_name
         where = " AND ".join(f"{q(c)} = %s" for c in scope)
-        sql = f"FROM {q(self.target.table)} WHERE {where} AND {q(column)} = ANY(%s)"
         distinct = list(set(values))
-        params = [*scope.values(), distinct]
+        if not distinct:
+            return set()
         with connection.cursor() as cursor:
+            if _codepoint_order(cursor):
+                # Keys of a new file usually lie beyond every stored one: one probe
+                # of the index tells, with nothing else sent.
+                cursor.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM {q(self.target.table)} "
+                    f"WHERE {where} AND {q(column)} BETWEEN %s AND %s)",
+                    [*scope.values(), min(distinct), max(distinct)],
+                )
+                if not cursor.fetchone()[0]:
+                    return set()
+            joined = "\x1f".join(distinct)
+            if joined.count("\x1f") == len(distinct) - 1:
+                # One text parameter split by the server: far cheaper to send than
+                # an array of as many strings.
+                keys, param = "string_to_array(%s, chr(31))", joined
+            else:
+                keys, param = "%s", distinct
+            sql = (
+                f"FROM {q(self.target.table)} WHERE {where} "
+                f"AND {q(column)} = ANY({keys})"
+            )
+            params = [*scope.values(), param]
             cursor.execute(f"SELECT count(*) {sql}", params)
             found = cursor.fetchone()[0]
             if found == 0:
@@ -177,6 +163,152 @@ class StagingWriter:
                 return ALL
             cursor.execute(f"SELECT {q(column)} {sql}", params)
             return {row[0] for row in cursor.fetchall()}
+
+
+_ORDERS: dict[str, bool] = {}
+
+
+def _codepoint_order(cursor) -> bool:
+    """Whether the database compares text by code point, as Python does (C collation)."""
+    name = connection.settings_dict["NAME"]
+    if name not in _ORDERS:
+        cursor.execute(
+            "SELECT datcollate, datlocprovider FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        collate, provider = cursor.fetchone()
+        _ORDERS[name] = provider == "c" and (
+            collate in ("C", "POSIX") or collate.startswith("C.")
+        )
+    return _ORDERS[name]
+
+
+def writer_for(target: Target, *, direct: bool = False, track=()):
+    """The writer for this database; `direct`: every row is known to be new."""
+    if connection.vendor == "postgresql":
+        if direct:
+            return DirectWriter(target, track)
+        return StagingWriter(target)
+    return BulkWriter(target)
+
+
+class DirectWriter(_Copying):
+    """PostgreSQL, insert mode, every row known new: COPY straight into the table.
+
+    The importer has already left out the rows whose key is stored and the file's
+    repeated keys (under the import's lock), so there is nothing to match: no staging
+    table, no INSERT … SELECT. The table's unique constraint stays the final guard: a
+    row stored after all fails the COPY, and with it the whole import's transaction.
+    """
+
+    def __init__(self, target: Target, track=()):
+        self.target = target
+        self.staged = 0
+        self.checked = True
+        self._pending: str | None = None  # the last chunk, sent after the next look-up
+        # Distinct values of some columns (the dates to re-total), kept as rows pass.
+        self.tracked: dict[str, set] = {c: set() for c in track}
+        q = connection.ops.quote_name
+        self._columns_sql = ", ".join(q(c) for c in target.columns)
+        self._defaults = {c: d.strip("'") for c, d in target.defaults.items()}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Queue a chunk for the table's COPY.
+
+        It is sent once the next chunk's keys have been looked up (which needs the
+        connection, so ends the COPY): the server then inserts it on the other core
+        while this one checks the next chunk, and a look-up never waits for it.
+        """
+        if frame.empty:
+            return
+        for column, values in self.tracked.items():
+            values.update(frame[column].unique().tolist())
+        self._send()
+        self._pending = copy_text(
+            frame, self.target.columns, self.target.clean, self._defaults
+        )
+        self.staged += len(frame)
+
+    def _send(self) -> None:
+        if self._pending is None:
+            return
+        if self._copy is None:
+            table = connection.ops.quote_name(self.target.table)
+            self._open_copy(f"COPY {table} ({self._columns_sql}) FROM STDIN")
+        data, self._pending = self._pending, None
+        self._copy.write(data)
+
+    def existing(self, column: str, values: list[str], scope: dict) -> set[str] | All:
+        found = super().existing(column, values, scope)
+        self._send()
+        return found
+
+    def end(self) -> None:
+        """Send the last chunk; the COPY ends at write(), so the server inserts it
+        while the importer does its own last work."""
+        self._send()
+
+    def abort(self) -> None:
+        self._pending = None
+        super().abort()
+
+    def drop(self, lines: list[int]) -> None:
+        if lines:  # the importer leaves repeated keys out before they are written
+            raise RuntimeError("rows already copied cannot be dropped")
+
+    def distinct(self, column: str, *, existing_too: bool = False) -> list:
+        if existing_too:
+            raise RuntimeError("a direct write matches no stored rows")
+        return sorted(self.tracked[column])
+
+    def count(self, mode: str) -> Counts:
+        raise RuntimeError("a dry run stages its rows; it never writes them directly")
+
+    def write(self, mode: str) -> Counts:
+        self._send()
+        self._end_copy()
+        return Counts(new=self.staged)
+
+
+class StagingWriter(_Copying):
+    """PostgreSQL: COPY every chunk into a temp table, then one INSERT … ON CONFLICT."""
+
+    def __init__(self, target: Target):
+        self.target = target
+        self.stage = f"import_stage_{uuid.uuid4().hex[:12]}"
+        self.staged = 0
+        # Set by the importer when each staged key was found not stored (insert mode).
+        self.checked = False
+        q = connection.ops.quote_name
+        columns = ", ".join(
+            f"{q(c)} {target.field(c).db_type(connection)}" for c in target.columns
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {self.stage} (_line integer, {columns}) "
+                "ON COMMIT DROP"
+            )
+        self._columns_sql = ", ".join(q(c) for c in target.columns)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Queue a chunk into the staging COPY, which stays open across chunks.
+
+        A worker thread feeds the server while the next chunk is parsed, so reading
+        and validating overlap with PostgreSQL's own work on the other core.
+        """
+        if frame.empty:
+            return
+        data = copy_text(frame, ["_line", *self.target.columns], self.target.clean)
+        if self._copy is None:
+            self._open_copy(
+                f"COPY {self.stage} (_line, {self._columns_sql}) FROM STDIN"
+            )
+        self._copy.write(data)
+        self.staged += len(frame)
+
+    def end(self) -> None:
+        """Finish staging: the COPY must end before the connection runs anything else."""
+        self._end_copy()
 
     def drop(self, lines: list[int]) -> None:
         self._end_copy()
