@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from clients.models import Trade, TradeDay
+from clients.services import trade_days_refresh
 from imports.models import BatchStatus
 
 from .conftest import TRADE_HEADER, trade_row
@@ -308,3 +309,152 @@ def test_an_upsert_dry_run_counts_changes_and_writes_none(book, csv_file, run):
     assert (batch.rows_new, batch.rows_updated, batch.rows_skipped) == (1, 1, 1)
     assert Trade.objects.get(trade_id="T1").commission == Decimal("5.00")
     assert Trade.objects.count() == 2
+
+
+def _days():
+    return sorted(
+        TradeDay.objects.values_list(
+            "account_id", "date", "trades", "commission", "amount", "buy_amount"
+        )
+    )
+
+
+def assert_days_total_every_trade(branch):
+    """TradeDay as the import left it equals a re-totalling of every trade."""
+    kept = _days()
+    trade_days_refresh(branch_id=branch.pk)
+    assert kept == _days()
+
+
+def test_a_fresh_import_totals_its_trade_days(book, csv_file, run):
+    # given
+    rows = [
+        trade_row("T1"),
+        trade_row("T2", side="S", commission="7.00", stamp_tax="1.05"),
+        trade_row("T3", account_no="880002", commission=""),
+        trade_row("T4", trade_date="2026-01-06", quantity="200", amount="2100.00"),
+    ]
+    # when
+    batch = run("trades", csv_file(TRADE_HEADER, rows))
+    # then
+    assert batch.status == BatchStatus.DONE and batch.rows_new == 4
+    day = TradeDay.objects.get(account__account_no="880001", date="2026-01-05")
+    assert (day.trades, day.commission, day.amount, day.buy_amount) == (
+        2,
+        Decimal("12.00"),
+        Decimal("2100.00"),
+        Decimal("1050.00"),
+    )
+    other = TradeDay.objects.get(account__account_no="880002")
+    assert (other.trades, other.commission) == (1, Decimal("0"))
+    assert TradeDay.objects.count() == 3
+    assert_days_total_every_trade(book.branch)
+
+
+def test_new_trades_add_onto_the_days_already_stored(book, csv_file, run):
+    # given: a day already holding trades of two accounts
+    run(
+        "trades",
+        csv_file(
+            TRADE_HEADER,
+            [trade_row("T1"), trade_row("T2", side="S", account_no="880002")],
+        ),
+    )
+    # when: an overlapping file adds a trade to that day and one on another day
+    batch = run(
+        "trades",
+        csv_file(
+            TRADE_HEADER,
+            [
+                trade_row("T1"),
+                trade_row("T3", commission="1.10"),
+                trade_row("T4", trade_date="2026-01-06", side="S"),
+            ],
+        ),
+    )
+    # then
+    assert (batch.rows_new, batch.rows_skipped) == (2, 1)
+    day = TradeDay.objects.get(account__account_no="880001", date="2026-01-05")
+    assert (day.trades, day.commission, day.amount, day.buy_amount) == (
+        2,
+        Decimal("6.10"),
+        Decimal("2100.00"),
+        Decimal("2100.00"),
+    )
+    assert TradeDay.objects.get(account__account_no="880002").trades == 1
+    assert_days_total_every_trade(book.branch)
+
+
+def test_amounts_finer_than_a_cent_total_as_stored(book, csv_file, run):
+    # given: cells the database rounds to the cent
+    rows = [trade_row("T1", amount="1050.005", commission="0.125"), trade_row("T2")]
+    # when
+    batch = run("trades", csv_file(TRADE_HEADER, rows))
+    # then
+    assert batch.status == BatchStatus.DONE, batch.error_lines()
+    day = TradeDay.objects.get()
+    stored = Trade.objects.get(trade_id="T1")
+    assert day.amount == stored.amount + Decimal("1050.00")
+    assert day.commission == stored.commission + Decimal("5.00")
+    assert_days_total_every_trade(book.branch)
+
+
+def test_a_repeated_trade_id_is_a_bad_row_and_only_its_first_line_counts(
+    book, csv_file, run, monkeypatch
+):
+    # given: chunks of three rows; T1 repeated in its chunk and in a later one, T5
+    # bad on its first line and good on its second
+    from imports.services import reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 3)
+    rows = [
+        trade_row("T1"),
+        trade_row("T1", commission="9.99"),
+        trade_row("T5", quantity="x"),
+        trade_row("T5"),
+        trade_row("T1", commission="8.88"),
+        trade_row("T6"),
+    ]
+    # when
+    rejected = run("trades", csv_file(TRADE_HEADER, rows))
+    partial = run("trades", csv_file(TRADE_HEADER, rows), partial=True)
+    # then
+    expected = [
+        "line 3, trade_id: duplicate of line 2",
+        'line 4, quantity: "x" is not a number',
+        "line 6, trade_id: duplicate of line 2",
+    ]
+    assert rejected.status == BatchStatus.REJECTED
+    assert rejected.error_lines() == expected
+    assert partial.status == BatchStatus.DONE and partial.error_lines() == expected
+    assert (partial.rows_new, partial.rows_failed) == (3, 3)
+    assert Trade.objects.get(trade_id="T1").commission == Decimal("5.00")
+    assert set(Trade.objects.values_list("trade_id", flat=True)) == {"T1", "T5", "T6"}
+    assert TradeDay.objects.get().trades == 3
+
+
+@pytest.mark.postgres
+def test_a_trade_stored_behind_the_importers_back_fails_the_whole_import(
+    book, csv_file, run, make, monkeypatch
+):
+    # given: another writer stores T2 after the importer found it new
+    from imports.services.importers import TradeImporter
+
+    adding = TradeImporter.adding
+
+    def racing(importer, good):
+        make.Trade(
+            trade_id="T2",
+            account=book.accounts.get(account_no="880001"),
+            branch=book.branch,
+        )
+        adding(importer, good)
+
+    monkeypatch.setattr(TradeImporter, "adding", racing)
+    # when
+    batch = run("trades", csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")]))
+    # then: the unique constraint refuses it, and nothing of the file is written
+    assert batch.status == BatchStatus.FAILED
+    assert "trade_unique_id" in batch.message
+    assert not Trade.objects.filter(trade_id="T1").exists()
+    assert TradeDay.objects.count() == 0
