@@ -217,6 +217,11 @@ def points_accrue(
         counts[row[3]] += 1
     if rows:
         copy_rows(PointsEntry, ENTRY_COLUMNS, rows)
+    if connection.vendor == "postgresql" and sum(counts.values()) >= 50_000:
+        # A first accrual fills the ledger: the expiry queries below, and the next
+        # night's, must not be planned for an empty table.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE loyalty_pointsentry")
 
     # Expiry: only the clients with a lot that reached its expiry day since the last
     # run, or with a lot appended since then that has already reached it.
@@ -298,6 +303,9 @@ WITH earned AS MATERIALIZED (
         (trade_date + make_interval(months => %(months)s))::date,
         'trade', id, 'trade:trade:' || id, %(version)s, '', %(now)s
     FROM earned
+    -- In date order the ledger's date indexes grow at their right edge: on a
+    -- first accrual of millions of trades this is minutes faster.
+    ORDER BY trade_date, id
     RETURNING delta
 )
 SELECT count(*), coalesce(sum(delta), 0) FROM inserted
