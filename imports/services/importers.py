@@ -111,7 +111,8 @@ class BigImporter(Importer):
         self.known = 0  # rows skipped because their key was already stored
         # Streamed: the file's keys so far (with their lines, for the messages).
         self.seen: list[pd.DataFrame] = []
-        self.seen_keys: set[str] = set()
+        self.seen_keys: set[str] | None = None  # built once key ranges overlap
+        self.ranges: list[tuple[str, str]] = []  # each chunk's lowest, highest key
 
     def prepare(self, rows: Rows) -> pd.DataFrame:
         raise NotImplementedError
@@ -161,11 +162,26 @@ class BigImporter(Importer):
         An earlier line is in this chunk or any before it; every repeat is reported
         as a bad row, and only the first line of a key is ever written.
         """
-        keys = keys.sort_values("_line", kind="stable", ignore_index=True)
+        if keys["_known"].any():  # known rows first: back in the file's order
+            keys = keys.sort_values("_line", kind="stable", ignore_index=True)
         values = keys[self.text_key].to_numpy(dtype=object)
+        maybe = keys[self.text_key].duplicated(keep="first").to_numpy()
+        if len(values):
+            # Files of ascending keys: a chunk whose keys lie beyond every earlier
+            # key cannot repeat one, and its keys need not be kept in a set.
+            low, high = min(values), max(values)
+            self.ranges.append((low, high))
+            if self.seen_keys is None and any(
+                low <= top and bottom <= high for bottom, top in self.ranges[:-1]
+            ):
+                self.seen_keys = set()
+                for earlier in self.seen:
+                    self.seen_keys.update(earlier[self.text_key].tolist())
         seen = self.seen_keys
-        maybe = np.fromiter(map(seen.__contains__, values), bool, len(values))
-        maybe |= keys[self.text_key].duplicated(keep="first").to_numpy()
+        if seen is not None:
+            maybe = maybe | np.fromiter(
+                map(seen.__contains__, values), bool, len(values)
+            )
         if maybe.any():
             # Rare: the first line of each repeated key, from the keys so far.
             earlier = pd.concat([*self.seen, keys], ignore_index=True)
@@ -182,7 +198,8 @@ class BigImporter(Importer):
             keys, values = keys[~out], values[~out]
             good = good[~good["_line"].isin(lines).to_numpy()]
         self.seen.append(keys[["_line", self.text_key]])
-        seen.update(values.tolist())
+        if seen is not None:
+            seen.update(values.tolist())
         return good
 
     def close(self) -> None:

@@ -224,7 +224,7 @@ class Table:
                     engine="c",
                 )
                 line = 2
-                for chunk in reader:
+                for chunk in _ramped(reader):
                     n = len(chunk)
                     lines = None
                     if spanning:
@@ -288,6 +288,21 @@ class Table:
                 if len(out) == n:
                     break
             return out
+
+
+def _ramped(reader) -> Iterator[pd.DataFrame]:
+    """The reader's chunks, the first few smaller: a writer sends each chunk while the
+    next is checked, so a small first one sets the database to work sooner."""
+    size = max(CHUNK_ROWS // 8, 1)
+    while True:
+        try:
+            chunk = reader.get_chunk(size)
+        except StopIteration:
+            return
+        if chunk.empty:
+            return
+        yield chunk
+        size = min(size * 2, CHUNK_ROWS)
 
 
 class _Counting(io.RawIOBase):
