@@ -13,6 +13,7 @@ from brokercrm.admin import BranchScopedAdmin
 from .models import (
     AccrualRun,
     CatalogueItem,
+    PointsAccount,
     PointsAdjustment,
     PointsEntry,
     Redemption,
@@ -68,6 +69,14 @@ class PointsEntryAdmin(ReadOnlyAdmin):
     search_fields = ["client__client_no", "client__name", "idempotency_key"]
     list_select_related = ["client"]
     date_hierarchy = "dated"
+
+
+@admin.register(PointsAccount)
+class PointsAccountAdmin(ReadOnlyAdmin):
+    branch_path = "client__branch"
+    list_display = ["client", "balance"]
+    search_fields = ["client__client_no", "client__name"]
+    list_select_related = ["client"]
 
 
 @admin.register(Redemption)

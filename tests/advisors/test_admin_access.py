@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from advisors.backends import BRANCH_DATA_APPS
+
 
 def test_branch_admin_lists_only_their_branch(
     client, admin_user, branch, other_branch, make
@@ -49,7 +51,7 @@ def test_every_admin_change_list_opens(client, admin_user, make):
     make.Trade()
     client.force_login(admin_user)
     for model in admin.site._registry:
-        if model._meta.app_label not in {"advisors", "clients"}:
+        if model._meta.app_label not in BRANCH_DATA_APPS:
             continue
         url = reverse(
             f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
