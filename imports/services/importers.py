@@ -1,7 +1,8 @@
 """One importer per kind: validate chunks into database rows, then write them.
 
 The big kinds (trades, positions, balances, prices, cashflows) stream: each chunk is
-validated and staged as it is read, and only natural keys stay in memory. The small
+validated and staged (or, for new trades and cash flows, written) as it is read, and
+only natural keys stay in memory. The small
 kinds (advisors, securities, clients, interactions, feedback) are read whole, since
 they reference each other's rows, and written with the ORM's bulk operations.
 

@@ -1,6 +1,9 @@
-"""Writing validated rows of the big kinds: COPY + staging on PostgreSQL, bulk elsewhere.
+"""Writing validated rows of the big kinds: COPY on PostgreSQL, bulk elsewhere.
 
-Both writers take the same frames (database column names, text/int cells, '' for "the
+On PostgreSQL, rows known to be new (insert mode, keys checked chunk by chunk) are
+COPYed straight into their table; any other write is staged by COPY into a temp table
+and merged with one INSERT … ON CONFLICT (and UPDATE on upsert). The writers take the
+same frames (database column names, text/int cells, '' for "the
 file says nothing") and give the same counts, so the report never depends on the
 database. An empty cell never overwrites a stored value; on insert it takes the
 column's default.
