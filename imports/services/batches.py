@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
-from .reading import FileRejected, open_table, scan
+from .reading import FileRejected, open_table, read_ahead, scan
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _run(batch: ImportBatch, progress) -> None:
             )
             try:
                 exact = isinstance(importer, SmallImporter)
-                for chunk in table.chunks(progress, exact_lines=exact):
+                for chunk in read_ahead(table, progress, exact_lines=exact):
                     importer.add(chunk)
                 importer.close()
                 phases["read, checked and staged"] = time.monotonic()

@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 import io
 import os
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -288,6 +290,56 @@ class Table:
                 if len(out) == n:
                     break
             return out
+
+
+def read_ahead(
+    table: Table,
+    progress: Callable[[float], None] | None = None,
+    *,
+    exact_lines: bool = False,
+) -> Iterator[pd.DataFrame]:
+    """`table.chunks()`, with the next chunk parsed in a thread while this one is
+    checked and written (pandas' tokenizer and the database wait let go of the GIL).
+
+    `progress` is still called from the caller's thread, as each chunk arrives.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done: list[float] = []
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for chunk in table.chunks(done.append, exact_lines=exact_lines):
+                if not put((chunk, done[-1] if done else None, None)):
+                    return
+            put((None, done[-1] if done else None, None))
+        except BaseException as exc:  # handed to the caller, raised there
+            put((None, None, exc))
+
+    thread = threading.Thread(target=work, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, fraction, exc = handoff.get()
+            if exc is not None:
+                raise exc
+            if progress and fraction is not None:
+                progress(fraction)
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _ramped(reader) -> Iterator[pd.DataFrame]:
