@@ -458,3 +458,40 @@ def test_a_trade_stored_behind_the_importers_back_fails_the_whole_import(
     assert "trade_unique_id" in batch.message
     assert not Trade.objects.filter(trade_id="T1").exists()
     assert TradeDay.objects.count() == 0
+
+
+def test_a_file_read_ahead_reports_progress_from_the_importing_thread(
+    book, csv_file, branch, monkeypatch
+):
+    # given: five chunks
+    import threading
+
+    from imports.services import import_file, reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 2)
+    path = csv_file(TRADE_HEADER, [trade_row(f"T{i}") for i in range(10)])
+    seen = []
+    # when
+    batch = import_file(
+        branch=branch,
+        kind="trades",
+        path=str(path),
+        progress=lambda done: seen.append((done, threading.current_thread())),
+    )
+    # then
+    assert batch.status == BatchStatus.DONE and batch.rows_new == 10
+    fractions = [done for done, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert {thread for _, thread in seen} == {threading.current_thread()}
+
+
+def test_a_csv_the_parser_cannot_read_is_rejected_whole(book, csv_file, run):
+    # given: a quote opened on line 4 and never closed
+    path = csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")])
+    path.write_text(path.read_text() + ",".join(trade_row('"T3')) + "\n")
+    # when
+    batch = run("trades", path)
+    # then
+    assert batch.status == BatchStatus.REJECTED
+    assert "the CSV cannot be read" in batch.message
+    assert Trade.objects.count() == 0 and TradeDay.objects.count() == 0
