@@ -95,12 +95,19 @@ def _int_texts(values) -> list[str]:
     return values.astype(str).tolist()
 
 
+_UNKNOWN = object()
+_NO_ORDER = object()
+
+
 class _Copying:
     """What both PostgreSQL writers share: one open COPY, and key look-ups."""
 
     target: Target
     _copy = None
     _stack: ExitStack | None = None
+    # The highest key stored when the import began (None: none stored), read once
+    # (the import holds its kind's lock); _NO_ORDER unless text sorts by code point.
+    _ceiling = _UNKNOWN
 
     def _open_copy(self, sql: str) -> None:
         self._stack = ExitStack()
@@ -129,16 +136,34 @@ class _Copying:
         Counting first answers the two common cases, a new file (none) and a file
         imported again (all), without sending the keys back.
         """
-        self._end_copy()
-        q = connection.ops.quote_name
-        where = " AND ".join(f"{q(c)} = %s" for c in scope)
         distinct = list(set(values))
         if not distinct:
             return set()
+        q = connection.ops.quote_name
+        where = " AND ".join(f"{q(c)} = %s" for c in scope)
+        if self._ceiling is _UNKNOWN:
+            self._end_copy()
+            with connection.cursor() as cursor:
+                if _codepoint_order(cursor):
+                    cursor.execute(
+                        f"SELECT max({q(column)}) FROM {q(self.target.table)} "
+                        f"WHERE {where}",
+                        list(scope.values()),
+                    )
+                    self._ceiling = cursor.fetchone()[0]
+                else:
+                    self._ceiling = _NO_ORDER
+        if self._ceiling is not _NO_ORDER and (
+            self._ceiling is None or min(distinct) > self._ceiling
+        ):
+            # Every key beyond the highest stored when the import began (a new
+            # day's file): nothing to look up, and an open COPY keeps streaming.
+            return set()
+        self._end_copy()
         with connection.cursor() as cursor:
-            if _codepoint_order(cursor):
-                # Keys of a new file usually lie beyond every stored one: one probe
-                # of the index tells, with nothing else sent.
+            if self._ceiling is not _NO_ORDER:
+                # Keys in a gap between stored ones: one probe of the index tells,
+                # with nothing else sent.
                 cursor.execute(
                     f"SELECT EXISTS (SELECT 1 FROM {q(self.target.table)} "
                     f"WHERE {where} AND {q(column)} BETWEEN %s AND %s)",
