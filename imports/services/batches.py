@@ -4,6 +4,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -129,8 +130,10 @@ def _run(batch: ImportBatch, progress) -> None:
             )
             try:
                 exact = isinstance(importer, SmallImporter)
-                for chunk in read_ahead(table, progress, exact_lines=exact):
-                    importer.add(chunk)
+                # closing(): the reading thread stops at once if a chunk fails.
+                with closing(read_ahead(table, progress, exact_lines=exact)) as chunks:
+                    for chunk in chunks:
+                        importer.add(chunk)
                 importer.close()
                 phases["read, checked and staged"] = time.monotonic()
                 if errors and not batch.partial:
