@@ -495,3 +495,25 @@ def test_a_csv_the_parser_cannot_read_is_rejected_whole(book, csv_file, run):
     assert batch.status == BatchStatus.REJECTED
     assert "the CSV cannot be read" in batch.message
     assert Trade.objects.count() == 0 and TradeDay.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_without_code_point_order_every_chunk_is_looked_up(
+    book, csv_file, run, monkeypatch
+):
+    # given: a database whose text order is not Python's, and chunks of two rows
+    from django.db import connection
+
+    from imports.services import reading, writing
+
+    monkeypatch.setitem(writing._ORDERS, connection.settings_dict["NAME"], False)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 2)
+    run("trades", csv_file(TRADE_HEADER, [trade_row("T0"), trade_row("T3")]))
+    rows = [trade_row(f"T{i}") for i in range(1, 6)] + [trade_row("T2")]
+    # when
+    batch = run("trades", csv_file(TRADE_HEADER, rows), partial=True)
+    # then
+    assert batch.error_lines() == ["line 7, trade_id: duplicate of line 3"]
+    assert (batch.rows_new, batch.rows_skipped, batch.rows_failed) == (4, 1, 1)
+    assert Trade.objects.count() == 6
+    assert_days_total_every_trade(book.branch)
