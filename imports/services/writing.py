@@ -136,7 +136,8 @@ class _Copying:
         Counting first answers the two common cases, a new file (none) and a file
         imported again (all), without sending the keys back.
         """
-        distinct = list(set(values))
+        # Sorted: the server sorts the keys of ANY(…) too, and finds them in order.
+        distinct = sorted(set(values))
         if not distinct:
             return set()
         q = connection.ops.quote_name
@@ -154,7 +155,7 @@ class _Copying:
                 else:
                     self._ceiling = _NO_ORDER
         if self._ceiling is not _NO_ORDER and (
-            self._ceiling is None or min(distinct) > self._ceiling
+            self._ceiling is None or distinct[0] > self._ceiling
         ):
             # Every key beyond the highest stored when the import began (a new
             # day's file): nothing to look up, and an open COPY keeps streaming.
@@ -167,7 +168,7 @@ class _Copying:
                 cursor.execute(
                     f"SELECT EXISTS (SELECT 1 FROM {q(self.target.table)} "
                     f"WHERE {where} AND {q(column)} BETWEEN %s AND %s)",
-                    [*scope.values(), min(distinct), max(distinct)],
+                    [*scope.values(), distinct[0], distinct[-1]],
                 )
                 if not cursor.fetchone()[0]:
                     return set()
