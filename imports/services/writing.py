@@ -95,6 +95,9 @@ def _int_texts(values) -> list[str]:
     return values.astype(str).tolist()
 
 
+# Up to this many stored keys are read into memory (some 100 MB) to check a file that
+# is mostly imported already.
+STORED_KEYS_MAX = 2_000_000
 _UNKNOWN = object()
 _NO_ORDER = object()
 
@@ -108,6 +111,7 @@ class _Copying:
     # The highest key stored when the import began (None: none stored), read once
     # (the import holds its kind's lock); _NO_ORDER unless text sorts by code point.
     _ceiling = _UNKNOWN
+    _stored: set[str] | None = None  # every stored key, once a file is mostly stored
 
     def _open_copy(self, sql: str) -> None:
         self._stack = ExitStack()
@@ -136,10 +140,14 @@ class _Copying:
         Counting first answers the two common cases, a new file (none) and a file
         imported again (all), without sending the keys back.
         """
-        # Sorted: the server sorts the keys of ANY(…) too, and finds them in order.
-        distinct = sorted(set(values))
-        if not distinct:
+        unique = set(values)
+        if not unique:
             return set()
+        if self._stored is not None:
+            found = self._stored.intersection(unique)
+            return ALL if len(found) == len(unique) else found
+        # Sorted: the server sorts the keys of ANY(…) too, and finds them in order.
+        distinct = sorted(unique)
         q = connection.ops.quote_name
         where = " AND ".join(f"{q(c)} = %s" for c in scope)
         if self._ceiling is _UNKNOWN:
@@ -186,12 +194,38 @@ class _Copying:
             params = [*scope.values(), param]
             cursor.execute(f"SELECT count(*) {sql}", params)
             found = cursor.fetchone()[0]
+            if found * 2 >= len(distinct):
+                self._load_stored(cursor, column, where, scope)
             if found == 0:
                 return set()
             if found == len(distinct):
                 return ALL
             cursor.execute(f"SELECT {q(column)} {sql}", params)
             return {row[0] for row in cursor.fetchall()}
+
+    def _load_stored(self, cursor, column: str, where: str, scope: dict) -> None:
+        """A file mostly stored already (imported again): read the stored keys once,
+        if they are few enough, and answer the next chunks without the database."""
+        q = connection.ops.quote_name
+        table = q(self.target.table)
+        cursor.execute(
+            f"SELECT count(*) FROM {table} WHERE {where}", list(scope.values())
+        )
+        if cursor.fetchone()[0] > STORED_KEYS_MAX:
+            return
+        cursor.execute(
+            f"SELECT count(*), string_agg({q(column)}, chr(31)) FROM {table} "
+            f"WHERE {where}",
+            list(scope.values()),
+        )
+        count, joined = cursor.fetchone()
+        keys = joined.split("\x1f") if joined else []
+        if len(keys) != count:  # a key holding the separator: as rows instead
+            cursor.execute(
+                f"SELECT {q(column)} FROM {table} WHERE {where}", list(scope.values())
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+        self._stored = set(keys)
 
 
 _ORDERS: dict[str, bool] = {}

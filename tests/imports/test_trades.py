@@ -517,3 +517,23 @@ def test_without_code_point_order_every_chunk_is_looked_up(
     assert (batch.rows_new, batch.rows_skipped, batch.rows_failed) == (4, 1, 1)
     assert Trade.objects.count() == 6
     assert_days_total_every_trade(book.branch)
+
+
+def test_a_file_imported_again_in_another_order_finds_every_stored_trade(
+    book, csv_file, run, monkeypatch
+):
+    # given: ten trades stored, and chunks of three rows
+    from imports.services import reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 3)
+    run("trades", csv_file(TRADE_HEADER, [trade_row(f"T{i}") for i in range(10)]))
+    # when: the same trades shuffled, with a new one and a repeat among them
+    order = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4]
+    rows = [trade_row(f"T{i}") for i in order]
+    rows[5:5] = [trade_row("T10"), trade_row("T8")]
+    batch = run("trades", csv_file(TRADE_HEADER, rows), partial=True)
+    # then
+    assert batch.error_lines() == ["line 10, trade_id: duplicate of line 8"]
+    assert (batch.rows_new, batch.rows_skipped, batch.rows_failed) == (1, 10, 1)
+    assert Trade.objects.count() == 11
+    assert_days_total_every_trade(book.branch)
