@@ -101,7 +101,7 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
                 [tuple(row) for row in rows],
             )
             return len(rows)
-        accounts = sorted({row[0] for row in rows})
+        accounts = sorted({int(row[0]) for row in rows})
         days = sorted({str(row[1]) for row in rows})
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {table} WHERE account_id = ANY(%s) "

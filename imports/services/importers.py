@@ -400,7 +400,8 @@ def _cents(values: np.ndarray) -> np.ndarray | None:
 
 
 def _day_rows(parts: list[pd.DataFrame]) -> list[tuple]:
-    """(account_id, date, trades, commission, amount, buy_amount) per account-day."""
+    """(account_id, date, trades, commission, amount, buy_amount) per account-day,
+    every cell as text (made while the database still inserts the trades)."""
     days = pd.concat(parts).groupby(level=[0, 1], sort=False).sum().reset_index()
 
     def money(cents):
@@ -408,9 +409,9 @@ def _day_rows(parts: list[pd.DataFrame]) -> list[tuple]:
 
     return list(
         zip(
-            days["account_id"].tolist(),
+            days["account_id"].to_numpy().astype(str).tolist(),
             days["date"].tolist(),
-            days["trades"].tolist(),
+            days["trades"].to_numpy().astype(str).tolist(),
             money(days["commission"]),
             money(days["amount"]),
             money(days["buy_amount"]),
