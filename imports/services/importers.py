@@ -402,7 +402,8 @@ def _cents(values: np.ndarray) -> np.ndarray | None:
 def _day_rows(parts: list[pd.DataFrame]) -> list[tuple]:
     """(account_id, date, trades, commission, amount, buy_amount) per account-day,
     every cell as text (made while the database still inserts the trades)."""
-    days = pd.concat(parts).groupby(level=[0, 1], sort=False).sum().reset_index()
+    # In key order: the days table and its indexes then fill page by page.
+    days = pd.concat(parts).groupby(level=[0, 1]).sum().reset_index()
 
     def money(cents):
         return [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
