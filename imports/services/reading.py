@@ -303,33 +303,34 @@ def read_ahead(
 
     `progress` is still called from the caller's thread, as each chunk arrives.
     """
-    handoff: queue.Queue = queue.Queue(maxsize=1)
+    handoff: queue.Queue = queue.Queue()
+    # One chunk parsed ahead at most: the next is parsed once this one is taken.
+    room = threading.Semaphore(1)
     stop = threading.Event()
     done: list[float] = []
 
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
     def work():
         try:
-            for chunk in table.chunks(done.append, exact_lines=exact_lines):
-                if not put((chunk, done[-1] if done else None, None)):
+            chunks = table.chunks(done.append, exact_lines=exact_lines)
+            while True:
+                while not room.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
                     return
-            put((None, done[-1] if done else None, None))
+                chunk = next(chunks, None)
+                handoff.put((chunk, done[-1] if done else None, None))
+                if chunk is None:
+                    return
         except BaseException as exc:  # handed to the caller, raised there
-            put((None, None, exc))
+            handoff.put((None, None, exc))
 
     thread = threading.Thread(target=work, name="import-read-ahead", daemon=True)
     thread.start()
     try:
         while True:
             chunk, fraction, exc = handoff.get()
+            room.release()
             if exc is not None:
                 raise exc
             if progress and fraction is not None:
