@@ -140,9 +140,13 @@ def test_compiled_catalogue_matches_the_po():
     for entry in po_entries(LOCALE_DIR / "django.po"):
         if not entry["msgid"]:
             continue
+        # gettext keys an entry with a context as "context\x04msgid"
+        msgid = entry["msgid"]
+        if "msgctxt" in entry:
+            msgid = f"{entry['msgctxt']}\x04{msgid}"
         if "msgid_plural" in entry:
-            assert compiled.get((entry["msgid"], 0)) == entry["msgstrs"]["msgstr[0]"]
+            assert compiled.get((msgid, 0)) == entry["msgstrs"]["msgstr[0]"]
         else:
-            assert compiled.get(entry["msgid"]) == entry["msgstrs"]["msgstr"], (
+            assert compiled.get(msgid) == entry["msgstrs"]["msgstr"], (
                 f"recompile the catalogue: {entry['msgid']!r}"
             )

@@ -4,6 +4,7 @@ from django import template
 
 from churn.forms import ChurnFlagResolveForm
 from churn.selectors import churn_flag_list
+from tiers import labels
 from tiers.scoring import explain
 from tiers.selectors import client_score_latest
 
@@ -30,3 +31,9 @@ def client_scoring(context, client):
         "resolve_form": ChurnFlagResolveForm(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def code_label(code, kind):
+    """`{{ score.segment|code_label:"segment" }}`: the translated word for a code."""
+    return labels.code_label(code, kind)
