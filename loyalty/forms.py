@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tiers.labels import code_label
+
 from .models import CatalogueItem
 
 
@@ -23,20 +25,18 @@ class RedeemForm(forms.Form):
         super().__init__(*args, **kwargs)
         if items is not None:
             self.fields["item"].queryset = items
-            self.fields["item"].label_from_instance = lambda item: (
-                f"{item.name} · {item.points_price} "
-                + str(_("points"))
-                + (
-                    f" · {', '.join(item.free_tiers)} " + str(_("free"))
-                    if item.free_tiers
-                    else ""
-                )
-                + (
-                    f" · {item.stock} " + str(_("left"))
-                    if item.stock is not None
-                    else ""
-                )
-            )
+            self.fields["item"].label_from_instance = item_label
+
+
+def item_label(item: CatalogueItem) -> str:
+    """ "Level-2 行情 · 300 points · free for large, special · 5 left", translatable."""
+    parts = [item.name, _("%(points)s points") % {"points": item.points_price}]
+    if item.free_tiers:
+        tiers = ", ".join(str(code_label(tier, "tier")) for tier in item.free_tiers)
+        parts.append(_("free for %(tiers)s") % {"tiers": tiers})
+    if item.stock is not None:
+        parts.append(_("%(stock)s left") % {"stock": item.stock})
+    return " · ".join(str(part) for part in parts)
 
 
 class AdjustmentForm(forms.Form):
