@@ -3,5 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("loyalty/", include("loyalty.api.urls")),
     path("", include("clients.api.urls")),
 ]

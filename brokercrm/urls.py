@@ -9,9 +9,9 @@ urlpatterns = [
     path(
         "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
     ),
-    path("api/v1/loyalty/", include("loyalty.api.urls")),
     path("api/v1/", include("brokercrm.api_urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("churn/", include("churn.urls")),
     path("imports/", include("imports.urls")),
     path("", include("clients.urls")),
 ]

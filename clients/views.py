@@ -15,7 +15,7 @@ def home(request):
     search = request.GET.get("q", "")
     clients = selectors.client_list(user=request.user, search=search)
     page = Paginator(clients, 50).get_page(request.GET.get("page"))
-    tiers = _tiers(page.object_list)
+    tiers = latest_tiers([client.pk for client in page])
     rows = [(client, tiers.get(client.pk)) for client in page]
     return render(
         request, "clients/home.html", {"page": page, "rows": rows, "search": search}
@@ -36,11 +36,6 @@ def client_detail(request, pk: int):
         "cash_flows": selectors.cash_flow_list(user=user, client=client)[:10],
         "interactions": selectors.interaction_list(user=user, client=client)[:10],
         "tasks": selectors.task_list(user=user, client=client),
-        "tier": _tiers([client]).get(client.pk),
+        "tier": latest_tiers([client.pk]).get(client.pk),
     }
     return render(request, "clients/client_detail.html", context)
-
-
-def _tiers(clients) -> dict[int, str]:
-    """The latest computed tier of each client, when the nightly run has produced one."""
-    return latest_tiers([c.pk for c in clients])
