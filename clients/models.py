@@ -287,8 +287,13 @@ class TradeDay(models.Model):
     The nightly pipeline reads these client-days instead of every trade.
     """
 
+    # Derived from trades, which carry no database constraint either (see Trade).
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     trades = models.PositiveIntegerField()
