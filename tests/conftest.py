@@ -1,7 +1,9 @@
 """Shared fixtures: the factories, and a branch with two advisors, a manager, an admin."""
 
+import os
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from advisors.models import Role
 
@@ -60,3 +62,40 @@ def make(db):
             return getattr(factories, f"{name}Factory")
 
     return Make()
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+]
+
+
+@pytest.fixture
+def browser_page():
+    """A page in a real headless Chromium (Playwright); skipped where there is none."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM (used by
+    # the test itself, not by the server) would otherwise refuse to run beside it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            # Inside Playwright's loop Django opened its own connection; close it
+            # here, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
+            browser.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -1,50 +1,13 @@
 """In a real Chromium: the demo advisor opens a client and redeems a catalogue item."""
 
 import datetime as dt
-import os
 
 import pytest
-from django.db import connections
 
 from advisors.models import Role
 from loyalty.models import CatalogueItem, PointsEntry, Redemption
 from loyalty.selectors import points_balance
 from tests import factories
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-]
-
-
-@pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM (used by
-    # the test itself, not by the server) would otherwise refuse to run beside it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            # Inside Playwright's loop Django opened its own connection; close it
-            # here, or PostgreSQL refuses to drop the test database at the end.
-            connections.close_all()
-            browser.close()
-            if previous is None:
-                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-            else:
-                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.mark.browser
