@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tiers",
     "churn",
     "loyalty",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "clients.context_processors.permissions",
             ],
         },
     },
