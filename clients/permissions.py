@@ -18,7 +18,9 @@ from advisors.models import Role
 from .selectors import client_scope
 
 #: The roles a branch admin may give (never head office, never admin rights above theirs).
-ROLES_A_BRANCH_ADMIN_GRANTS = (Role.ADVISOR, Role.MANAGER)
+BRANCH_GRANTABLE_ROLES = (Role.ADVISOR, Role.MANAGER)
+#: The roles that work inside one branch.
+BRANCH_ROLES = (Role.ADVISOR, Role.MANAGER, Role.ADMIN)
 
 
 def _active(user) -> bool:
@@ -36,14 +38,23 @@ def _in_branch(user, branch_id) -> bool:
 # --- the user as such ------------------------------------------------------------------
 
 
+def sees_every_branch(user) -> bool:
+    """Reads every branch's rows (a superuser, head office)."""
+    return _active(user) and (user.is_superuser or user.role == Role.HEAD_OFFICE)
+
+
 def is_read_only(user) -> bool:
     """Head office reads every branch and writes nothing (SPEC §1)."""
     return _active(user) and not user.is_superuser and user.role == Role.HEAD_OFFICE
 
 
 def may_write(user) -> bool:
-    """Any change at all: a signed-in, active user who is not read-only."""
-    return _active(user) and not is_read_only(user)
+    """Changes anything at all: head office (and anyone without a branch) only reads."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in BRANCH_ROLES and user.branch_id is not None
 
 
 def may_see_branch_kpis(user) -> bool:
@@ -104,25 +115,49 @@ def may_edit_policy(user) -> bool:
 
 
 def may_grant_role(user, role) -> bool:
-    """A branch admin gives at most manager; only a superuser makes admins or head office."""
-    if not _active(user):
+    """Gives `role` to a user: a branch admin at most the manager role."""
+    if not may_write(user):
         return False
     if user.is_superuser:
         return True
-    return user.role == Role.ADMIN and role in ROLES_A_BRANCH_ADMIN_GRANTS
+    return user.role == Role.ADMIN and role in BRANCH_GRANTABLE_ROLES
 
 
 def may_edit_branch_row(user, branch_id) -> bool:
-    """Writing a row of branch data in the admin: only inside the admin's own branch.
+    """Writes a row of branch `branch_id` (None: a row every branch shares).
 
-    Rows with no branch (shared by every branch, such as head office's catalogue items)
-    are the superuser's alone.
+    Only inside the admin's own branch; rows with no branch (shared by every branch,
+    such as head office's catalogue items) are the superuser's alone.
     """
-    if not _active(user):
+    if not may_write(user):
         return False
     if user.is_superuser:
         return True
-    return user.role == Role.ADMIN and _in_branch(user, branch_id)
+    return branch_id is not None and branch_id == user.branch_id
+
+
+def may_manage_user(user, target) -> bool:
+    """Edits `target`'s account (role, password, details) or deletes it.
+
+    A branch admin manages the advisors and managers of their own branch: never
+    a superuser, another admin (themselves included), head office or another branch.
+    """
+    if not may_write(user):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        user.role == Role.ADMIN
+        and not target.is_superuser
+        and target.pk != user.pk
+        and target.branch_id == user.branch_id
+        and target.role in BRANCH_GRANTABLE_ROLES
+    )
+
+
+def may_import_in_admin(user) -> bool:
+    """Imports rows through the admin's import action (still confined to the branch)."""
+    return may_write(user) and (user.is_superuser or user.role == Role.ADMIN)
 
 
 # --- the user and one client ------------------------------------------------------------
@@ -174,6 +209,7 @@ class UserPermissions:
     """`can.<predicate>` in templates for the predicates about the user alone."""
 
     _NAMES = (
+        "sees_every_branch",
         "is_read_only",
         "may_write",
         "may_see_branch_kpis",
@@ -193,7 +229,7 @@ class UserPermissions:
     def __getattr__(self, name: str) -> bool:
         if name.startswith("_"):
             raise AttributeError(name)
-        key = name if name.startswith(("may_", "is_")) else f"may_{name}"
+        key = name if name.startswith(("may_", "is_", "sees_")) else f"may_{name}"
         if key not in self._NAMES:
             raise AttributeError(name)
         if key not in self._cache:
