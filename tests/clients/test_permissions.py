@@ -55,11 +55,11 @@ def test_a_branch_admin_grants_at_most_manager(admin_user, role, grants):
     )
 
 
-def test_branch_rows_are_the_admins_own_only(admin_user, other_branch, manager_user):
+def test_branch_rows_stay_in_the_branch(admin_user, other_branch, head_office_user):
     assert permissions.may_edit_branch_row(admin_user, admin_user.branch_id)
     assert not permissions.may_edit_branch_row(admin_user, other_branch.pk)
     assert not permissions.may_edit_branch_row(admin_user, None)
-    assert not permissions.may_edit_branch_row(manager_user, manager_user.branch_id)
+    assert not permissions.may_edit_branch_row(head_office_user, other_branch.pk)
 
 
 def test_a_manager_adjusts_points_in_their_branch_only(
