@@ -9,7 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format install migrate seed serve bench services clean
+# The full durability soak (PostgreSQL + Redis): kill -9 of a worker, 5 trials each.
+SOAK := SOAK_TRIALS=5 SOAK_ROWS=1000000 SOAK_CLIENTS=1000
+
+.PHONY: soak demo test lint format install migrate seed serve bench services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +40,9 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+soak: install
+	$(SOAK) $(VENV)/bin/pytest -p no:cacheprovider -v tests/brokercrm/test_durability.py
 
 lint: install
 	$(VENV)/bin/ruff check .
