@@ -29,8 +29,11 @@ from django.utils.translation import gettext as _
 from advisors.models import Branch, Role
 from brokercrm.db import copy_rows
 from clients.models import Balance, Client, Interaction, Trade
+from clients.selectors import client_scope
 from tiers.policy import Policy
+from tiers.selectors import latest_tiers, policy_for
 
+from .catalogue import DEFAULT_ITEMS
 from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
     AccrualRun,
@@ -65,8 +68,6 @@ ENTRY_COLUMNS = [
 
 
 def _policy(branch) -> tuple[int | None, Policy]:
-    from tiers.selectors import policy_for
-
     return policy_for(branch=branch)
 
 
@@ -430,8 +431,6 @@ def _fingerprint(*, client, item, quantity) -> str:
 
 
 def _check_may_redeem(user, client) -> None:
-    from clients.selectors import client_scope
-
     if user is None or getattr(user, "role", None) not in (
         Role.ADVISOR,
         Role.MANAGER,
@@ -456,8 +455,6 @@ def _replay(redemption: Redemption, fingerprint: str) -> Redemption:
 
 def client_tier(client) -> str | None:
     """The client's tier in the latest nightly run, or None when there is none yet."""
-    from tiers.selectors import latest_tiers
-
     return latest_tiers([client.pk]).get(client.pk)
 
 
@@ -756,8 +753,6 @@ def catalogue_seed(*, branch=None) -> int:
 
     Existing items are left as the admin edited them. Returns the number added.
     """
-    from .catalogue import DEFAULT_ITEMS
-
     added = 0
     for code, name, description, points, free_tiers, value, stock in DEFAULT_ITEMS:
         _, created = CatalogueItem.objects.get_or_create(
