@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tiers",
     "churn",
     "loyalty",
+    "workspace",
     "nightly",
 ]
 
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "clients.context_processors.permissions",
             ],
         },
     },
