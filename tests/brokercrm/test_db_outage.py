@@ -66,7 +66,14 @@ class Cluster:
         self.run("initdb", "-D", self.data, "-U", "brokercrm", "-A", "trust", "-N")
         self.start()
         self.run(
-            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "brokercrm", "crm"
+            "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "brokercrm",
+            "crm",
         )
         self.url = f"postgres://brokercrm@127.0.0.1:{self.port}/crm"
 
@@ -80,7 +87,9 @@ class Cluster:
 
     def start(self):
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
-        self.run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start")
+        self.run(
+            "pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start"
+        )
 
     def stop(self, mode: str):
         self.run("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
@@ -131,7 +140,12 @@ def test_database_crash_mid_import(cluster, tmp_path):
 
     def django(*args, **kwargs):
         return subprocess.run(
-            [*manage, *args], cwd=ROOT, env=env, capture_output=True, text=True, **kwargs
+            [*manage, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            **kwargs,
         )
 
     # given a migrated database, a branch's accounts, and a trade file

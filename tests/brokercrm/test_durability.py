@@ -34,8 +34,8 @@ from brokercrm.celery import app
 from imports.models import BatchStatus, ImportBatch
 from imports.services import batch_create
 from imports.tasks import import_batch_run_task, progress_key
+from nightly.tasks import scores_recompute_task
 from tiers.models import RunStatus, ScoreRun
-from tiers.tasks import scores_recompute_task
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = int(os.environ.get("SOAK_TRIALS", "1"))

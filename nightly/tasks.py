@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from advisors.models import Branch
 from brokercrm.jobs import DurableTask
+from tiers import services as tiers_services
+from tiers.models import RunStatus, ScoreRun
 
 from . import services
-from .models import RunStatus, ScoreRun
 
 
 class RecomputeTask(DurableTask):
@@ -45,10 +46,10 @@ def scores_recompute_task(self, branch_id: int, as_of: str) -> dict:
         last = ScoreRun.objects.order_by("-pk").values_list("pk", flat=True).first()
         cache.set(key, last or 0, 7 * 24 * 3600)
     else:
-        services.runs_abandon(
+        tiers_services.runs_abandon(
             branch_id=branch_id, as_of=day, after_id=mark, reason="its worker died"
         )
-    run = services.scores_recompute(branch=branch, as_of=day)
+    run = services.nightly_run(branch=branch, as_of=day)
     return {"branch": branch.code, "date": as_of, "run": run.pk, "clients": run.clients}
 
 
