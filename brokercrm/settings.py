@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "churn",
     "loyalty",
     "workspace",
+    "kpis",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ from brokercrm.db import copy_rows
 from churn.models import ChurnFlag, FlagStatus
 from churn.scoring import SUGGESTED_ACTIONS, churn_flags, churn_risk
 from clients.models import Task, TaskKind, TaskStatus
+from kpis.services import kpi_snapshot_take
 from loyalty.selectors import redeemed_client_ids
 from loyalty.services import points_accrue
 
@@ -285,7 +286,9 @@ def _tasks(run, features, results, new_flags, open_tasks) -> list[Task]:
     return tasks
 
 
-def _swap(run: ScoreRun, new_flags, tasks, counts: dict, started: float) -> None:
+def _swap(
+    run: ScoreRun, new_flags, tasks, counts: dict, started: float, snapshot=None
+) -> None:
     """Make the new run the date's results, in one transaction."""
     with transaction.atomic():
         # Swaps of one branch take turns (a manual run beside the nightly one).
@@ -293,6 +296,8 @@ def _swap(run: ScoreRun, new_flags, tasks, counts: dict, started: float) -> None
         ChurnFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
         # ignore_conflicts: a task opened since the run read them is not doubled.
         Task.objects.bulk_create(tasks, ignore_conflicts=True)
+        if snapshot is not None:  # the KPI snapshot (SPEC §5), after the flags
+            counts["kpis"] = snapshot()
         _dead_or_replaced(run).delete()
         run.status = RunStatus.DONE
         run.flags_raised = len(new_flags)
@@ -389,7 +394,16 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
         run.clients = counts["clients"]
         run.open_clients = counts["open_clients"]
         run.alerts = counts["alerts"]
-        _swap(run, new_flags, tasks, counts, started)
+        _swap(
+            run,
+            new_flags,
+            tasks,
+            counts,
+            started,
+            snapshot=lambda: kpi_snapshot_take(
+                run=run, features=features, results=results
+            ),
+        )
         lap("swap")
         ScoreRun.objects.filter(pk=run.pk).update(
             counts={**run.counts, "timings": timings}
