@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "churn",
     "loyalty",
     "workspace",
+    "nightly",
     "kpis",
 ]
 
@@ -172,9 +173,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
-    # SPEC §3: the nightly scoring of yesterday, one task per branch (tiers.tasks).
+    # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
-        "task": "tiers.tasks.nightly_scores_task",
+        "task": "nightly.tasks.nightly_scores_task",
         "schedule": crontab(hour=2, minute=0),
     },
 }

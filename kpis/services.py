@@ -75,6 +75,11 @@ def kpi_snapshot_take(
     return {"rows": len(objects)}
 
 
+def kpi_snapshot_step(ctx) -> dict:
+    """The nightly run's snapshot step: `ctx` is its NightlyContext (run, frames)."""
+    return kpi_snapshot_take(run=ctx.run, features=ctx.features, results=ctx.results)
+
+
 @transaction.atomic
 def clients_reassign(
     *, user, client_ids: Iterable[int], to_advisor_id: int, reason: str
