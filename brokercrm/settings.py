@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "churn",
     "loyalty",
     "workspace",
+    "nightly",
 ]
 
 MIDDLEWARE = [
@@ -171,9 +172,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
-    # SPEC §3: the nightly scoring of yesterday, one task per branch (tiers.tasks).
+    # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
-        "task": "tiers.tasks.nightly_scores_task",
+        "task": "nightly.tasks.nightly_scores_task",
         "schedule": crontab(hour=2, minute=0),
     },
 }
@@ -199,6 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "brokercrm.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BrokerCRM API",

@@ -6,6 +6,7 @@ client through `clients.selectors.client_get`, so a client that is not the user'
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from brokercrm.doors import or_404
 from clients import permissions
 from clients.selectors import client_get
 
@@ -54,8 +56,6 @@ def _answer(request, client, **kwargs):
     """htmx gets the refreshed panel; a plain form post goes back to the client page."""
     if request.headers.get("HX-Request"):
         return _panel(request, client, **kwargs)
-    from django.contrib import messages
-
     if kwargs.get("error"):
         messages.error(request, kwargs["error"])
     elif kwargs.get("message"):
@@ -72,14 +72,14 @@ def _error_text(exc) -> str:
 @login_required
 def client_points(request, pk: int):
     """The client's points panel: balance, history, redeem form (htmx fragment)."""
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     return _panel(request, client)
 
 
 @login_required
 @require_POST
 def client_redeem(request, pk: int):
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     items = selectors.catalogue_list(branch_id=client.branch_id)
     form = RedeemForm(request.POST, items=items)
     if not form.is_valid():
@@ -105,7 +105,7 @@ def client_redeem(request, pk: int):
 @login_required
 @require_POST
 def client_adjust(request, pk: int):
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     form = AdjustmentForm(request.POST)
     if not form.is_valid():
         return _panel(request, client, adjust_form=form, status=400)

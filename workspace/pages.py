@@ -86,30 +86,13 @@ def task_row(task) -> dict:
     }
 
 
-def _flag_features(flags) -> dict:
-    """The raising run's features of each flag's client: one query."""
-    keys = {(f.run_id, f.client_id) for f in flags if f.run_id}
-    if not keys:
-        return {}
-    q = Q()
-    for run_id, client_id in keys:
-        q |= Q(run_id=run_id, client_id=client_id)
-    return {
-        (s.run_id, s.client_id): s.features
-        for s in ClientScore.objects.filter(q).only("run_id", "client_id", "features")
-    }
-
-
 def flag_rows(flags) -> list[dict]:
-    flags = list(flags)
-    features = _flag_features(flags)
     return [
         {
             "flag": f,
             "label": labels.flag_label(f.code),
-            "reason": labels.flag_reason(f.code, features.get((f.run_id, f.client_id)))
-            or f.reason,
-            "action": labels.suggested_action(f.code),
+            "reason": f.display_reason,
+            "action": f.display_suggested_action,
             "open": f.status == FlagStatus.OPEN,
             "outcome": f.get_outcome_display() if f.outcome else "",
             "outcomes": FlagOutcome.choices,

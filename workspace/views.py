@@ -8,13 +8,18 @@ API calls too. In-page actions answer htmx with the fragment they replace.
 from __future__ import annotations
 
 import csv
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +50,19 @@ from .selectors import book_list, book_page, sort_parse
 from .services import clean_query, saved_filter_delete, saved_filter_save
 
 
+def found_or_404(view):
+    """A selector's or service's DoesNotExist (not found, or not yours) is a 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+
+    return wrapped
+
+
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
@@ -57,6 +75,7 @@ def _htmx(request) -> bool:
 
 
 @login_required
+@found_or_404
 def today(request):
     """The advisor's home; managers, admins and head office start on the book."""
     if permissions.may_see_branch_kpis(request.user):
@@ -77,6 +96,7 @@ def _task_item(request, task, *, error=None, status=200, done=False):
 
 
 @login_required
+@found_or_404
 @require_POST
 def task_complete(request, pk: int):
     form = TaskCompleteForm(request.POST)
@@ -98,6 +118,7 @@ def task_complete(request, pk: int):
 
 
 @login_required
+@found_or_404
 @require_POST
 def task_snooze(request, pk: int):
     form = TaskSnoozeForm(request.POST)
@@ -119,12 +140,14 @@ def task_snooze(request, pk: int):
 
 
 @login_required
+@found_or_404
 def tasks(request):
     """Every task of the user's scope: mine / due / overdue / all, by kind."""
     return render(request, "workspace/tasks.html", pages.tasks_context(request))
 
 
 @login_required
+@found_or_404
 @require_POST
 def task_create(request):
     form = TaskCreateForm(request.POST)
@@ -164,6 +187,7 @@ def task_create(request):
 
 
 @login_required
+@found_or_404
 @require_POST
 def flag_resolve(request, pk: int):
     flag = churn_flag_get(user=request.user, pk=pk)
@@ -208,6 +232,7 @@ def _book_query(request):
 
 
 @login_required
+@found_or_404
 def book(request):
     filterset, ordering = _book_query(request)
     if not filterset.is_valid():
@@ -256,6 +281,7 @@ def book(request):
 
 
 @login_required
+@found_or_404
 def book_export(request, fmt: str):
     """The filtered book as CSV or XLSX: scoped, formula-safe, personal data masked."""
     filterset, ordering = _book_query(request)
@@ -285,6 +311,7 @@ def book_export(request, fmt: str):
 
 
 @login_required
+@found_or_404
 @require_POST
 def saved_filter_create(request):
     form = SavedFilterForm(request.POST)
@@ -310,6 +337,7 @@ def saved_filter_create(request):
 
 
 @login_required
+@found_or_404
 @require_POST
 def saved_filter_remove(request, pk: int):
     saved_filter_delete(user=request.user, filter_id=pk)
@@ -321,12 +349,14 @@ def saved_filter_remove(request, pk: int):
 
 
 @login_required
+@found_or_404
 def client_detail(request, pk: int):
     context = pages.client_context(request.user, pk)
     return render(request, "workspace/client.html", context)
 
 
 @login_required
+@found_or_404
 def client_section(request, pk: int, section: str):
     """A paged section of the client page (trades, cash flows), for htmx."""
     context = pages.client_section_context(request.user, pk, section, request.GET)
@@ -334,6 +364,7 @@ def client_section(request, pk: int, section: str):
 
 
 @login_required
+@found_or_404
 @require_POST
 def interaction_create(request, pk: int):
     client = pages.client_for(request.user, pk)
@@ -367,6 +398,7 @@ def interaction_create(request, pk: int):
 
 
 @login_required
+@found_or_404
 @require_POST
 def relationship_set(request, pk: int):
     client = pages.client_for(request.user, pk)
@@ -396,6 +428,7 @@ def relationship_set(request, pk: int):
 
 
 @login_required
+@found_or_404
 def households(request):
     rows = household_list(user=request.user).annotate(
         members_n=Count("members", filter=Q(members__in=client_scope(request.user)))
@@ -404,6 +437,7 @@ def households(request):
 
 
 @login_required
+@found_or_404
 def household_detail(request, pk: int):
     household = household_get(user=request.user, pk=pk)
     context = pages.household_context(request.user, household)
@@ -412,6 +446,7 @@ def household_detail(request, pk: int):
 
 
 @login_required
+@found_or_404
 @require_POST
 def household_create(request, pk: int):
     """A new household grouping the client `pk` (more members are added on its page)."""
@@ -434,6 +469,7 @@ def household_create(request, pk: int):
 
 
 @login_required
+@found_or_404
 @require_POST
 def household_add(request, pk: int):
     household = household_get(user=request.user, pk=pk)
@@ -456,6 +492,7 @@ def household_add(request, pk: int):
 
 
 @login_required
+@found_or_404
 @require_POST
 def household_remove(request, pk: int, client_pk: int):
     household = household_get(user=request.user, pk=pk)

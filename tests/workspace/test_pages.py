@@ -92,6 +92,7 @@ def book(advisor, colleague, make):
         raised_on=run.date,
         run=run,
         reason="net flow 30d -80,000",
+        facts={"net_flow_30": -80000, "assets_30_ago": 120000, "custody_outs_30": 1},
         suggested_action="Call within 2 days; review the commission rate.",
     )
     ChurnFlag.objects.create(
