@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "churn",
     "loyalty",
     "workspace",
+    "pgtrigger",
+    "pghistory",
+    "history",
     "nightly",
     "kpis",
 ]
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "brokercrm.middleware.ReadOnlyRolesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "brokercrm.security.SessionLifetimeMiddleware",
+    "history.middleware.HistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -245,6 +249,11 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Record history (history app): pghistory's triggers are installed after every migrate
+# (not kept in each app's migrations); its context carries the user's id and name.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 

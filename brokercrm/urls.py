@@ -18,6 +18,7 @@ urlpatterns = [
     path("loyalty/", include("loyalty.urls")),
     path("churn/", include("churn.urls")),
     path("imports/", include("imports.urls")),
+    path("history/", include("history.urls")),
     path("", include("clients.urls")),
     path("", include("workspace.urls")),
 ]

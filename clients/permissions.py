@@ -107,6 +107,19 @@ def may_reveal_personal_data(user) -> bool:
     )
 
 
+def may_see_record_history(user) -> bool:
+    """A record's history on its page: managers, admins and head office, not advisors."""
+    return _active(user) and (
+        user.is_superuser
+        or user.role in (Role.MANAGER, Role.ADMIN, Role.HEAD_OFFICE)
+    )
+
+
+def may_search_audit_trail(user) -> bool:
+    """The whole audit trail, searched by user, record and date: admins."""
+    return _active(user) and (user.is_superuser or user.role == Role.ADMIN)
+
+
 def may_edit_policy(user) -> bool:
     """The scoring policy, points rules and catalogue of the branch."""
     return _active(user) and (
@@ -220,6 +233,8 @@ class UserPermissions:
         "may_merge_clients",
         "may_reveal_personal_data",
         "may_edit_policy",
+        "may_see_record_history",
+        "may_search_audit_trail",
     )
 
     def __init__(self, user):

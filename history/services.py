@@ -1,0 +1,44 @@
+"""Writing to the record history: the audit events (row changes record themselves)."""
+
+from .models import AuditEvent, AuditKind
+
+
+def _ip(request):
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def audit_record(
+    *,
+    kind: str,
+    user=None,
+    username: str = "",
+    obj=None,
+    reason: str = "",
+    detail: dict | None = None,
+    request=None,
+) -> AuditEvent:
+    """Append one audit event (who, what, on which record, why)."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    return AuditEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=username or (user.get_username() if user is not None else ""),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        reason=reason,
+        detail=detail or {},
+        ip=_ip(request),
+    )
+
+
+def reveal_record(*, user, obj, field: str, reason: str, request=None) -> AuditEvent:
+    """A full ID or phone number was shown to `user`, for `reason`."""
+    return audit_record(
+        kind=AuditKind.REVEAL,
+        user=user,
+        obj=obj,
+        reason=reason,
+        detail={"field": field},
+        request=request,
+    )
