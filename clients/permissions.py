@@ -110,8 +110,7 @@ def may_reveal_personal_data(user) -> bool:
 def may_see_record_history(user) -> bool:
     """A record's history on its page: managers, admins and head office, not advisors."""
     return _active(user) and (
-        user.is_superuser
-        or user.role in (Role.MANAGER, Role.ADMIN, Role.HEAD_OFFICE)
+        user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN, Role.HEAD_OFFICE)
     )
 
 
