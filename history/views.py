@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.permissions import may_search_audit_trail
 
@@ -19,8 +20,8 @@ class TrailForm(forms.Form):
         choices=[("", "—")] + [(m, m) for m in (*TRACKED, "imports.importbatch")],
     )
     object_id = forms.CharField(label=_("Record number"), required=False, max_length=64)
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("To"), required=False)
+    since = forms.DateField(label=pgettext_lazy("dates", "From"), required=False)
+    until = forms.DateField(label=pgettext_lazy("dates", "To"), required=False)
 
 
 @login_required
