@@ -106,3 +106,13 @@ def kpi_branch(branch, make):
     )
     ClientAssignment.objects.update(moved_on=day(6, 10), moved_at=local(day(6, 10)))
     return branch
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A page switched to Chinese must not leave Chinese active for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
