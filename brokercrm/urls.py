@@ -18,4 +18,5 @@ urlpatterns = [
     path("kpi/", include("kpis.urls")),
     path("imports/", include("imports.urls")),
     path("", include("clients.urls")),
+    path("", include("workspace.urls")),
 ]

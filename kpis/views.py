@@ -274,8 +274,7 @@ def scorecard(request, pk: int):
             ["aum", "commission", "net_new_assets", "clients", "contact_coverage"],
         ),
         "minutes": _minute_shares(row),
-        "book_url": _url_or_none("workspace:book", query),
-        "today_url": _url_or_none("workspace:today", query),
+        "book_url": _url_or_none("book", query),
         "clients": client_scope(request.user)
         .filter(advisor=advisor)
         .order_by("client_no")[:20],
