@@ -243,7 +243,7 @@ def reassign_candidates(
     return clients.exclude(merged_into__isnull=False)
 
 
-def duplicate_groups(*, user, limit: int = 200) -> list[tuple[str, list[Client]]]:
+def duplicate_groups(*, user, limit: int = 50) -> list[tuple[str, list[Client]]]:
     """Likely duplicates: ("id_number" | "phone_name", clients), merged ones left out."""
     clients = client_scope(user).filter(merged_into__isnull=True)
     groups: list[tuple[str, list[Client]]] = []
@@ -274,12 +274,12 @@ def duplicate_groups(*, user, limit: int = 200) -> list[tuple[str, list[Client]]
     members = list(
         clients.filter(condition).select_related("advisor", "branch").order_by("pk")
     )
+    by_key: dict[tuple, list[Client]] = {}
+    for c in members:
+        by_key.setdefault(("id_number", (c.branch_id, c.id_number)), []).append(c)
+        by_key.setdefault(("phone_name", (c.branch_id, c.phone, c.name)), []).append(c)
     for reason, key in keys:
-        if reason == "id_number":
-            group = [c for c in members if (c.branch_id, c.id_number) == key]
-        else:
-            group = [c for c in members if (c.branch_id, c.phone, c.name) == key]
-        groups.append((reason, group))
+        groups.append((reason, by_key.get((reason, key), [])))
     return groups
 
 
