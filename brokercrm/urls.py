@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("brokercrm.api_urls")),
     path("loyalty/", include("loyalty.urls")),
     path("churn/", include("churn.urls")),
+    path("kpi/", include("kpis.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("history.urls")),
     path("", include("clients.urls")),
