@@ -11,10 +11,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Advisor
+from advisors.models import Advisor, Branch
 from churn.models import FlagCode
 from clients import permissions
 from clients.models import Client, RelationshipLevel
+from clients.selectors import branch_scope
 from tiers.labels import LABELS
 
 ORDERING = (
@@ -31,6 +32,11 @@ ORDERING = (
 
 def _choices(kind: str) -> list[tuple[str, str]]:
     return list(LABELS[kind].items())
+
+
+def _branches(request):
+    user = getattr(request, "user", None)
+    return branch_scope(user) if user is not None else Branch.objects.none()
 
 
 def _advisors(request):
@@ -123,6 +129,13 @@ class ClientFilterSet(django_filters.FilterSet):
         field_name="advisor",
         queryset=_advisors,
         label=_("Advisor"),
+    )
+    #: Head office lists every branch's clients: narrow them to one (`?branch=CODE`).
+    branch = django_filters.ModelChoiceFilter(
+        field_name="branch",
+        to_field_name="code",
+        queryset=_branches,
+        label=_("Branch"),
     )
     is_open = django_filters.BooleanFilter(
         method="open_now", label=_("Open accounts only")
