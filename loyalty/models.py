@@ -286,6 +286,13 @@ class AccrualRun(models.Model):
     as_of = models.DateField()
     policy_version = models.PositiveIntegerField(null=True, blank=True)
     max_entry_id = models.BigIntegerField(default=0)
+    # How far the trade points have read: the trades up to `max_trade_id` and the
+    # trade change log (clients.TradeChange) up to `max_change_id`; null: not yet (the
+    # next accrual reads every trade). `pending_dates` (ISO): trade dates read but not
+    # accrued yet (after `as_of`, or corrections waiting for the balance).
+    max_trade_id = models.BigIntegerField(null=True, blank=True)
+    max_change_id = models.BigIntegerField(null=True, blank=True)
+    pending_dates = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
