@@ -93,9 +93,9 @@ def test_incremental_ledger_equals_a_full_re_derivation(branch, book, tmp_path):
     assert not reversals.filter(reverses__isnull=True).exists()
     # and the balances are those of a full re-derivation
     per_client: dict[int, int] = {}
-    for client_id, commission in Trade.objects.filter(
-        trade_date__lte=last
-    ).values_list("account__client_id", "commission"):
+    for client_id, commission in Trade.objects.filter(trade_date__lte=last).values_list(
+        "account__client_id", "commission"
+    ):
         points = math.floor(commission * Decimal(str(RATE)))
         per_client[client_id] = per_client.get(client_id, 0) + points
     balances = points_balances(branch_id=branch.pk, as_of=last)
