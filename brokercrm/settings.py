@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "loyalty",
     "workspace",
     "nightly",
+    "kpis",
 ]
 
 MIDDLEWARE = [
