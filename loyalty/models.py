@@ -133,6 +133,11 @@ class PointsAccount(models.Model):
         return f"{self.client_id}: {self.balance}"
 
 
+class CatalogueItemManager(models.Manager):
+    def get_by_natural_key(self, branch_code, code):
+        return self.get(branch__code=branch_code, code=code)
+
+
 class CatalogueItem(models.Model):
     """A service a client may redeem points for (积分兑换目录), with its stock."""
 
@@ -156,6 +161,8 @@ class CatalogueItem(models.Model):
     stock = models.IntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = CatalogueItemManager()
+
     class Meta:
         ordering = ["points_price", "code"]
         constraints = [
@@ -172,6 +179,10 @@ class CatalogueItem(models.Model):
                 name="catalogue_item_stock_not_negative",
             ),
         ]
+
+    def natural_key(self):
+        """`loaddata` finds an item by (branch code, item code); None: every branch."""
+        return (self.branch.code if self.branch_id else None, self.code)
 
     def __str__(self):
         return f"{self.code} {self.name}"
