@@ -16,6 +16,7 @@ from .models import (
     CashFlow,
     Client,
     Feedback,
+    Household,
     Interaction,
     Position,
     Task,
@@ -177,3 +178,18 @@ def trade_changes_since(*, branch_id: int, after_id: int, up_to_id: int) -> set:
             branch_id=branch_id, id__gt=after_id, id__lte=up_to_id
         ).values_list("date", flat=True)
     )
+
+
+def household_list(*, user) -> QuerySet[Household]:
+    """Households with at least one member `user` may see."""
+    return Household.objects.filter(
+        pk__in=client_scope(user).filter(household__isnull=False).values("household_id")
+    )
+
+
+def household_get(*, user, pk) -> Household:
+    """One household with a member in `user`'s scope, else Household.DoesNotExist."""
+    try:
+        return household_list(user=user).get(pk=pk)
+    except (ValueError, TypeError) as exc:
+        raise Household.DoesNotExist("No such household.") from exc

@@ -180,12 +180,12 @@ class CatalogueItem(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
     def natural_key(self):
         """`loaddata` finds an item by (branch code, item code); None: every branch."""
         return (self.branch.code if self.branch_id else None, self.code)
-
-    def __str__(self):
-        return f"{self.code} {self.name}"
 
 
 class Redemption(models.Model):

@@ -47,12 +47,12 @@ class ScoringPolicy(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.branch_id} v{self.version}"
+
     def natural_key(self):
         """`loaddata` finds a policy version by (branch code, version)."""
         return (self.branch.code, self.version)
-
-    def __str__(self):
-        return f"{self.branch_id} v{self.version}"
 
 
 class RunStatus(models.TextChoices):
