@@ -1,14 +1,38 @@
-"""Writes of the churn flags' lifecycle: an advisor resolves a flag with an outcome."""
+"""Writes of the churn app: an advisor resolves a flag with an outcome; the branch's
+churn model is trained and stored; the nightly run asks for the churn risk scorer."""
 
+from __future__ import annotations
+
+import io
+import logging
+import time
+from datetime import date
+
+import joblib
+import numpy as np
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Task, TaskKind, TaskStatus
+from tiers.policy import Policy
+from tiers.selectors import policy_for
 
-from .models import ChurnFlag, FlagOutcome, FlagStatus
-from .selectors import churn_flag_get
+from . import learning, training
+from .models import (
+    ChurnFlag,
+    ChurnModel,
+    ChurnScoring,
+    FlagOutcome,
+    FlagStatus,
+    HandReason,
+)
+from .scoring import churn_risk
+from .selectors import churn_flag_get, churn_model_active
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -46,3 +70,168 @@ def churn_flag_resolve(
         completed_by=user,
     )
     return flag
+
+
+# --- the churn model -------------------------------------------------------------------
+
+
+def _dump(estimator: learning.ChurnEstimator) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def churn_model_load(model: ChurnModel) -> learning.ChurnEstimator:
+    """The stored estimator of a model (raises whatever unpickling raises)."""
+    if not model.estimator:
+        raise ValueError(f"churn model v{model.version} has no estimator")
+    estimator = joblib.load(io.BytesIO(bytes(model.estimator)))
+    if not isinstance(estimator, learning.ChurnEstimator):
+        raise TypeError(f"churn model v{model.version} holds {type(estimator)!r}")
+    return estimator
+
+
+def churn_model_train(
+    *, branch, data_through: date | None = None, timings: dict | None = None
+) -> ChurnModel:
+    """Train the branch's churn model on its history and store it (SPEC §3.3).
+
+    The model is accepted — replaces the hand weights from the next scoring run on —
+    only when its validation ROC AUC beats the hand weights' on the same snapshots and
+    the labelled history holds at least `policy.churn.model_min_positives` churners;
+    otherwise it is kept with the reason, and the hand weights stay.
+    """
+    started = time.monotonic()
+    version, policy = policy_for(branch=branch)
+    first, last = training.history_span(branch.pk)
+    if data_through is not None and last is not None:
+        last = min(last, data_through)
+    snapshots = training.labelled_snapshots(first, last)
+    fields = {"features": list(learning.FEATURES)}
+    if snapshots:
+        data = training.training_set(branch.pk, snapshots, policy, timings)
+        mark = time.monotonic()
+        result = learning.fit(data, training.HORIZON_DAYS)
+        if timings is not None:
+            timings["fit"] = round(time.monotonic() - mark, 3)
+        fields.update(
+            snapshots=len(result.snapshots),
+            rows=result.rows,
+            positives=result.positives,
+            first_snapshot=snapshots[0],
+            last_snapshot=snapshots[-1],
+            validation_from=(
+                result.validation_snapshots[0] if result.validation_snapshots else None
+            ),
+            metrics={
+                **result.metrics,
+                "train_positives": result.train_positives,
+                "validation_positives": result.validation_positives,
+                "train_snapshots": [str(s) for s in result.train_snapshots],
+                "validation_snapshots": [str(s) for s in result.validation_snapshots],
+            },
+        )
+        reason = _hand_reason(result, policy)
+        if result.estimator is not None:
+            fields["kind"] = result.estimator.kind
+            fields["estimator"] = _dump(result.estimator)
+    else:
+        reason = HandReason.NO_HISTORY
+    with transaction.atomic():
+        latest = (
+            ChurnModel.objects.select_for_update()
+            .filter(branch=branch)
+            .order_by("-version")
+            .first()
+        )
+        model = ChurnModel.objects.create(
+            branch=branch,
+            version=(latest.version + 1) if latest else 1,
+            data_through=last or timezone.localdate(),
+            policy_version=version,
+            accepted=reason == HandReason.NONE,
+            reason=reason,
+            duration_s=round(time.monotonic() - started, 3),
+            **fields,
+        )
+    log.info(
+        "churn model %s v%s: accepted=%s auc_model=%s auc_hand=%s",
+        branch.code,
+        model.version,
+        model.accepted,
+        model.auc_model,
+        model.auc_hand,
+    )
+    return model
+
+
+def _hand_reason(result: learning.Training, policy: Policy) -> str:
+    if result.problem == "no_history":
+        return HandReason.NO_HISTORY
+    if result.problem:
+        return HandReason.NO_CHURNERS
+    if result.positives < policy.churn.model_min_positives:
+        return HandReason.FEW_CHURNERS
+    model, hand = result.metrics["model"], result.metrics["hand"]
+    if model["roc_auc"] is None or hand["roc_auc"] is None:
+        return HandReason.NO_CHURNERS
+    # Clearly above chance: the one-sided 95% bound of its AUC is above 0.5.
+    if model["roc_auc"] - 1.645 * model["roc_auc_se"] <= 0.5:
+        return HandReason.NOT_CLEAR
+    if model["roc_auc"] <= hand["roc_auc"]:
+        return HandReason.NOT_BETTER
+    return HandReason.NONE
+
+
+class ChurnScorer:
+    """The churn risk of a scoring run: the branch's accepted model, else the hand
+    weights. A model that fails to load or to score falls back to the hand weights with
+    a logged warning (`fallback` says why): never a failed night."""
+
+    def __init__(self, *, branch_id: int, policy: Policy, as_of: date):
+        self.policy = policy
+        self.as_of = as_of
+        self.model = churn_model_active(branch_id=branch_id)
+        self.fallback = ""
+        self.estimator = None
+        if self.model is not None:
+            try:
+                self.estimator = churn_model_load(self.model)
+            except Exception as exc:  # noqa: BLE001 - any unpickling error
+                self._fail(f"could not load: {exc!r}")
+
+    def _fail(self, why: str) -> None:
+        log.warning(
+            "churn model v%s: %s; the hand weights score this run",
+            self.model.version,
+            why,
+        )
+        self.fallback = f"churn model v{self.model.version} {why}"[:2000]
+        self.estimator = None
+
+    @property
+    def used(self) -> ChurnModel | None:
+        return self.model if self.estimator is not None else None
+
+    def __call__(self, features: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
+        hand = churn_risk(features, flags, self.policy)
+        if self.estimator is None:
+            return hand
+        is_open = features["is_open"].astype(bool)
+        try:
+            matrix = learning.model_matrix(features, flags, hand, self.as_of)
+            risk = pd.Series(self.estimator.risk(matrix), index=features.index)
+            if not np.isfinite(risk[is_open]).all():
+                raise ValueError("non-finite risk")
+        except Exception as exc:  # noqa: BLE001 - a stored model from elsewhere
+            self._fail(f"could not score: {exc!r}")
+            return hand
+        return risk.where(is_open)
+
+
+def churn_scoring_record(*, run, scorer: ChurnScorer) -> ChurnScoring:
+    """Record which model (or the hand weights) gave the run its churn risks."""
+    scoring, _created = ChurnScoring.objects.update_or_create(
+        run=run, defaults={"model": scorer.used, "fallback": scorer.fallback}
+    )
+    return scoring

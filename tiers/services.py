@@ -25,6 +25,7 @@ from advisors.models import Branch
 from brokercrm.db import copy_rows
 from churn.models import ChurnFlag, FlagStatus
 from churn.scoring import SUGGESTED_ACTIONS, churn_flags, churn_risk
+from churn.services import ChurnScorer, churn_scoring_record
 from clients.models import Task, TaskKind, TaskStatus
 from loyalty.selectors import redeemed_client_ids
 from loyalty.services import points_accrue
@@ -111,13 +112,25 @@ def _column(values: pd.Series, cast=None) -> list:
 
 
 def score_branch(
-    *, sources: dict, as_of: date, policy: Policy, redeemed: set[int], open_flags
+    *,
+    sources: dict,
+    as_of: date,
+    policy: Policy,
+    redeemed: set[int],
+    open_flags,
+    churn_scorer=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Pure part of the run: (features, results, firing flags) for the branch."""
+    """Pure part of the run: (features, results, firing flags) for the branch.
+
+    `churn_scorer(features, flags)` gives the churn risk (default: the hand weights).
+    """
     features = features_from_sources(sources, as_of, policy, redeemed)
     results = classify(features, policy, as_of)
     flags = churn_flags(features, policy)
-    results["churn_risk"] = churn_risk(features, flags)
+    if churn_scorer is None:
+        results["churn_risk"] = churn_risk(features, flags, policy)
+    else:
+        results["churn_risk"] = churn_scorer(features, flags)
     is_open = features["is_open"].astype(bool)
     # The flags open for the client after this run: still open ones and new ones.
     codes = {client_id: set() for client_id in features.index}
@@ -356,6 +369,7 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
                 branch=branch, status=FlagStatus.OPEN, raised_on__lte=as_of
             ).values_list("client_id", "code")
         )
+        scorer = ChurnScorer(branch_id=branch.pk, policy=policy, as_of=as_of)
         mark = time.monotonic()
         features, results, flags = score_branch(
             sources=sources,
@@ -363,7 +377,9 @@ def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
             policy=policy,
             redeemed=redeemed,
             open_flags=open_flags,
+            churn_scorer=scorer,
         )
+        churn_scoring_record(run=run, scorer=scorer)
         new_flags = _new_flags(run, features, flags, open_flags)
         open_tasks = set(
             Task.objects.filter(branch=branch, status=TaskStatus.OPEN)
