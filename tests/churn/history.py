@@ -37,7 +37,7 @@ def plant_history(branch, *, clients: int = 360, signal: bool = True, seed: int 
         for i, c in enumerate(made)
     )
     balances, calls, closing = [], [], []
-    for i, (client, account) in enumerate(zip(made, accounts, strict=True)):
+    for client, account in zip(made, accounts, strict=True):
         leaves = rng.random() < 0.35
         leave = START + dt.timedelta(days=int(rng.integers(60, days))) if leaves else None
         last = leave - dt.timedelta(days=1) if leave else END
