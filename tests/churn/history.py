@@ -39,7 +39,9 @@ def plant_history(branch, *, clients: int = 360, signal: bool = True, seed: int 
     balances, calls, closing = [], [], []
     for client, account in zip(made, accounts, strict=True):
         leaves = rng.random() < 0.35
-        leave = START + dt.timedelta(days=int(rng.integers(60, days))) if leaves else None
+        leave = (
+            START + dt.timedelta(days=int(rng.integers(60, days))) if leaves else None
+        )
         last = leave - dt.timedelta(days=1) if leave else END
         assets = float(np.exp(rng.normal(np.log(200_000), 0.8)))
         day = START

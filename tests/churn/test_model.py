@@ -91,9 +91,7 @@ def test_too_few_churners_keep_the_hand_weights(branch):
     plant_history(branch, signal=True)
     from tiers.services import scoring_policy_save
 
-    scoring_policy_save(
-        branch=branch, data={"churn": {"model_min_positives": 100_000}}
-    )
+    scoring_policy_save(branch=branch, data={"churn": {"model_min_positives": 100_000}})
     model = churn_model_train(branch=branch)
     assert not model.accepted
     assert model.reason == HandReason.FEW_CHURNERS
