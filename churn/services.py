@@ -11,12 +11,13 @@ from datetime import date
 import joblib
 import numpy as np
 import pandas as pd
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Task, TaskKind, TaskStatus
+from clients.permissions import may_write
 from tiers.policy import Policy
 from tiers.selectors import policy_for
 
@@ -43,9 +44,12 @@ def churn_flag_resolve(
 
     The flag's generated churn task is closed with it; the nightly run may raise the
     code again for the client from now on. Http404 when `user` may not see the
-    client; ValidationError for an unknown outcome or a flag already resolved.
+    client; PermissionDenied for a read-only role (head office); ValidationError for
+    an unknown outcome or a flag already resolved.
     """
     flag = churn_flag_get(user=user, pk=flag_id)
+    if not may_write(user):
+        raise PermissionDenied(_("Your role may read but not change data."))
     flag = ChurnFlag.objects.select_for_update().get(pk=flag.pk)
     if outcome not in FlagOutcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})

@@ -126,6 +126,9 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["client_no"]
+        permissions = [
+            ("reveal_personal_data", "Can reveal full ID and phone numbers"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "client_no"], name="client_unique_client_no"

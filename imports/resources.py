@@ -6,7 +6,10 @@ References are by natural key (branch code, account_no, security code), resolved
 within the row's branch, so an export imports back into another database.
 """
 
+from django.utils.translation import gettext as _
 from import_export import resources, widgets
+
+from brokercrm.branches import branch_code_lookup, branch_path
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NOT_TEXT = (
@@ -30,12 +33,56 @@ class SafeResource(resources.ModelResource):
     """A ModelResource whose text cells are escaped on export.
 
     `branch_code` (given for a branch admin) confines an import to that branch: a
-    row naming another branch is refused, a row naming none is taken as theirs.
+    row naming another branch is refused, a row naming none is taken as theirs, rows
+    are matched only among the branch's rows, and a row whose saved form would
+    belong to (or be an existing row of) another branch is refused.
     """
 
     def __init__(self, *, branch_code: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.branch_code = branch_code
+
+    def branch_path(self) -> str | None:
+        return branch_path(self._meta.model)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        path = self.branch_path()
+        if self.branch_code is None or path is None:
+            return queryset
+        return queryset.filter(**{branch_code_lookup(path): self.branch_code})
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        path = self.branch_path()
+        if self.branch_code is None or path is None:
+            return
+        model = type(instance)
+        if (
+            instance.pk is not None
+            and not self.get_queryset().filter(pk=instance.pk).exists()
+            and model._default_manager.filter(pk=instance.pk).exists()
+        ):
+            raise ValueError(_("This row belongs to another branch."))
+        if not self._in_branch(instance, path):
+            raise ValueError(
+                _(
+                    "This row belongs to another branch; you may import into %(branch)s only."
+                )
+                % {"branch": self.branch_code}
+            )
+
+    def _in_branch(self, instance, path) -> bool:
+        if path == "pk":
+            return instance.code == self.branch_code
+        *parents, last = path.split("__")
+        obj = instance
+        for name in parents:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                return False
+        branch = getattr(obj, last, None)
+        return branch is not None and branch.code == self.branch_code
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)

@@ -7,8 +7,8 @@ editing rows, so the ledger pages offer no add, change or delete.
 from django.contrib import admin
 from django.db.models import Q
 
-from advisors.models import Role
 from brokercrm.admin import BranchScopedAdmin
+from clients.permissions import sees_every_branch
 
 from .models import (
     AccrualRun,
@@ -38,17 +38,23 @@ class CatalogueItemAdmin(BranchScopedAdmin):
     def get_queryset(self, request):
         items = admin.ModelAdmin.get_queryset(self, request)
         user = request.user
-        if user.is_superuser or user.role == Role.HEAD_OFFICE:
+        if sees_every_branch(user):
             return items
-        # A branch admin sees the items every branch offers and edits their own.
+        # A branch admin sees the items every branch offers and edits their own: an
+        # item of no branch is head office's (may_edit_branch_row says no).
         return items.filter(Q(branch__isnull=True) | Q(branch_id=user.branch_id))
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.branch_id is None and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "branch" and not request.user.is_superuser:
+            # Left empty the item would be offered at every branch.
+            field.required = True
+            field.empty_label = None
+        return field
 
-    has_delete_permission = has_change_permission
+    def prepare_row(self, request, obj):
+        if obj.branch_id is None and not request.user.is_superuser:
+            obj.branch_id = request.user.branch_id
 
 
 class ReadOnlyAdmin(BranchScopedAdmin):

@@ -26,8 +26,9 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from advisors.models import Branch, Role
+from advisors.models import Branch
 from brokercrm.db import copy_rows
+from clients import permissions
 from clients.models import Balance, Client, Interaction, Trade
 from tiers.policy import Policy
 
@@ -430,15 +431,7 @@ def _fingerprint(*, client, item, quantity) -> str:
 
 
 def _check_may_redeem(user, client) -> None:
-    from clients.selectors import client_scope
-
-    if user is None or getattr(user, "role", None) not in (
-        Role.ADVISOR,
-        Role.MANAGER,
-        Role.ADMIN,
-    ):
-        raise PermissionDenied(_("You may not redeem points."))
-    if not client_scope(user).filter(pk=client.pk).exists():
+    if not permissions.may_redeem_for(user, client):
         raise PermissionDenied(_("You may not redeem points for this client."))
 
 
@@ -575,12 +568,7 @@ def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
 
 
 def _check_manager(user, client) -> None:
-    if (
-        user is None
-        or not user.is_authenticated
-        or user.role != Role.MANAGER
-        or user.branch_id != client.branch_id
-    ):
+    if not permissions.may_adjust_points(user, client):
         raise PermissionDenied(_("Only a manager of the client's branch may do this."))
 
 
@@ -807,11 +795,7 @@ def points_merge(*, user, source, target) -> int:
     """
     if source.pk == target.pk or source.branch_id != target.branch_id:
         raise PointsError(_("Points merge only between two clients of one branch."))
-    if (
-        user is None
-        or user.role not in (Role.MANAGER, Role.ADMIN)
-        or user.branch_id != source.branch_id
-    ):
+    if not permissions.may_merge_points(user, source):
         raise PermissionDenied(_("Only a manager or admin of the branch may merge."))
     for client_id in sorted((source.pk, target.pk)):
         Client.objects.select_for_update(no_key=True).filter(pk=client_id).values_list(
