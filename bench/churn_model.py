@@ -449,9 +449,9 @@ def child(url: str, what: str, day: str) -> None:
     branch = Branch.objects.get(code="BENCH")
     started = time.perf_counter()
     if what == "recompute":
-        from tiers.services import scores_recompute
+        from nightly.services import nightly_run
 
-        run = scores_recompute(branch=branch, as_of=date.fromisoformat(day))
+        run = nightly_run(branch=branch, as_of=date.fromisoformat(day))
         out = {"clients": run.clients, "timings": run.counts.get("timings")}
     else:
         from churn.services import churn_model_train

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "churn",
     "loyalty",
     "workspace",
+    "nightly",
 ]
 
 MIDDLEWARE = [
@@ -177,9 +178,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "churn.tasks.churn_models_train_task",
         "schedule": crontab(day_of_week="sun", hour=0, minute=30),
     },
-    # SPEC §3: the nightly scoring of yesterday, one task per branch (tiers.tasks).
+    # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
-        "task": "tiers.tasks.nightly_scores_task",
+        "task": "nightly.tasks.nightly_scores_task",
         "schedule": crontab(hour=2, minute=0),
     },
 }

@@ -31,7 +31,9 @@ from brokercrm.db import copy_rows
 from clients import permissions
 from clients.models import Balance, Client, Interaction, Trade
 from tiers.policy import Policy
+from tiers.selectors import latest_tiers, policy_for
 
+from .catalogue import DEFAULT_ITEMS
 from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
     AccrualRun,
@@ -66,8 +68,6 @@ ENTRY_COLUMNS = [
 
 
 def _policy(branch) -> tuple[int | None, Policy]:
-    from tiers.selectors import policy_for
-
     return policy_for(branch=branch)
 
 
@@ -449,8 +449,6 @@ def _replay(redemption: Redemption, fingerprint: str) -> Redemption:
 
 def client_tier(client) -> str | None:
     """The client's tier in the latest nightly run, or None when there is none yet."""
-    from tiers.selectors import latest_tiers
-
     return latest_tiers([client.pk]).get(client.pk)
 
 
@@ -744,8 +742,6 @@ def catalogue_seed(*, branch=None) -> int:
 
     Existing items are left as the admin edited them. Returns the number added.
     """
-    from .catalogue import DEFAULT_ITEMS
-
     added = 0
     for code, name, description, points, free_tiers, value, stock in DEFAULT_ITEMS:
         _, created = CatalogueItem.objects.get_or_create(

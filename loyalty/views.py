@@ -6,6 +6,7 @@ client through `clients.selectors.client_get`, so a client that is not the user'
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -54,8 +55,6 @@ def _answer(request, client, **kwargs):
     """htmx gets the refreshed panel; a plain form post goes back to the client page."""
     if request.headers.get("HX-Request"):
         return _panel(request, client, **kwargs)
-    from django.contrib import messages
-
     if kwargs.get("error"):
         messages.error(request, kwargs["error"])
     elif kwargs.get("message"):

@@ -16,9 +16,9 @@ from churn.models import ChurnModel, ChurnScoring, HandReason
 from churn.services import churn_model_train
 from churn.training import labelled_snapshots, month_ends, training_set
 from clients.models import Account, Balance, CashFlow, Client, Feedback, Interaction
+from nightly.services import nightly_run
 from tiers.models import ClientScore
 from tiers.policy import Policy
-from tiers.services import scores_recompute
 
 from .history import END, START, plant_history
 
@@ -65,7 +65,7 @@ def test_with_a_planted_signal_the_model_beats_the_hand_weights(branch):
     names = [row["feature"] for row in model.metrics["importances"][:3]]
     assert {"days_since_contact", "contacts_90"} & set(names)
     # The nightly run now scores with it and records it.
-    run = scores_recompute(branch=branch, as_of=END)
+    run = nightly_run(branch=branch, as_of=END)
     assert ChurnScoring.objects.get(run=run).model == model
     risks = ClientScore.objects.filter(run=run, is_open=True).values_list(
         "churn_risk", flat=True
@@ -82,7 +82,7 @@ def test_with_no_signal_the_auc_is_about_half_and_the_hand_weights_stay(branch):
     assert abs(model.auc_model - 0.5) < 0.1
     assert not model.accepted
     assert model.reason in (HandReason.NOT_CLEAR, HandReason.NOT_BETTER)
-    run = scores_recompute(branch=branch, as_of=END)
+    run = nightly_run(branch=branch, as_of=END)
     assert ChurnScoring.objects.get(run=run).model is None
 
 
@@ -166,7 +166,7 @@ def test_a_model_that_fails_to_load_falls_back_to_the_hand_weights(branch, caplo
     assert model.accepted
     ChurnModel.objects.filter(pk=model.pk).update(estimator=b"not a model")
     with caplog.at_level(logging.WARNING, logger="churn.services"):
-        run = scores_recompute(branch=branch, as_of=END)
+        run = nightly_run(branch=branch, as_of=END)
     scoring = ChurnScoring.objects.get(run=run)
     assert scoring.model is None
     assert f"v{model.version}" in scoring.fallback

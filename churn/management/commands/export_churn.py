@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from advisors.models import Branch
 from churn.exports import churn_export_write
-from tiers.management.commands.recompute import parse_date
+from nightly.management.commands.recompute import parse_date
+from nightly.services import nightly_run
 from tiers.selectors import run_for_date
-from tiers.services import scores_recompute
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if run is None:
             # No run for D yet: run the pipeline first, as recompute would.
             self.stderr.write(f"no scores for {as_of} yet: computing them first")
-            run = scores_recompute(branch=branch, as_of=as_of)
+            run = nightly_run(branch=branch, as_of=as_of)
         if options["output"]:
             try:
                 stream = open(options["output"], "w", encoding="utf-8", newline="")  # noqa: SIM115
