@@ -245,3 +245,21 @@ def test_export_churn_names_hand_and_rejects_unknown_branch(branch, make):
         call_command("export_churn", "--date", "2026-01-05", "--branch", "NOPE")
     with pytest.raises(CommandError, match="--date"):
         call_command("export_churn", "--date", "2026-13-05", "--branch", branch.code)
+
+
+@pytest.mark.django_db
+def test_the_weekly_job_trains_every_branch(branch, other_branch):
+    from django.conf import settings
+
+    from brokercrm.celery import app
+    from churn.tasks import churn_models_train_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-churn-model"]
+    assert entry["task"] == "churn.tasks.churn_models_train_task"
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_week == {0}  # Sunday
+    plant_history(branch, clients=120)
+    assert churn_models_train_task.delay().get() == 2
+    trained = ChurnModel.objects.get(branch=branch)
+    assert trained.snapshots > 10 and trained.metrics["model"]["roc_auc"]
+    assert ChurnModel.objects.get(branch=other_branch).reason == HandReason.NO_HISTORY
