@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from advisors.models import Branch
+from brokercrm.doors import or_404
 from clients import permissions
 
 from .forms import ChurnFlagResolveForm
@@ -20,7 +21,7 @@ from .services import churn_flag_resolve
 @require_POST
 def flag_resolve(request, pk: int):
     """Resolve a flag from the client page; back to the client either way."""
-    flag = churn_flag_get(user=request.user, pk=pk)
+    flag = or_404(churn_flag_get, user=request.user, pk=pk)
     form = ChurnFlagResolveForm(request.POST)
     if form.is_valid():
         try:
