@@ -3,7 +3,9 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
+from django.utils import translation
 
 from advisors.models import Role
 
@@ -14,6 +16,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese activates it for
+    the thread, and a later test calling a service directly would read Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
