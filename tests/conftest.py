@@ -3,9 +3,7 @@
 import os
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
-from django.utils import translation
 
 from advisors.models import Role
 
@@ -20,8 +18,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """Each test starts in the default language: a request in Chinese activates it for
-    the thread, and a later test calling a service directly would read Chinese."""
+    """Each test starts in the default language: a request in Chinese (the locale
+    middleware activates it for the thread) must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
