@@ -201,6 +201,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC §3.3: each branch's churn model retrained on its history every Sunday
+    # before the night's scoring (churn.tasks); it scores from the next run on.
+    "weekly-churn-model": {
+        "task": "churn.tasks.churn_models_train_task",
+        "schedule": crontab(day_of_week="sun", hour=0, minute=30),
+    },
     # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
         "task": "nightly.tasks.nightly_scores_task",
