@@ -16,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Branch
 from clients.models import Client
 
+# The largest change one manual adjustment may make, either way (points): a bound that
+# no real correction reaches, checked before the database sees the number.
+ADJUSTMENT_MAX_POINTS = 10_000_000
+# Database ids are 64-bit: a larger number in a request is refused as bad input.
+MAX_ID = 2**63 - 1
+
 
 class EntryKind(models.TextChoices):
     TRADE = "trade", _("Trading")

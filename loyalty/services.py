@@ -33,6 +33,7 @@ from tiers.policy import Policy
 
 from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
+    ADJUSTMENT_MAX_POINTS,
     AccrualRun,
     AdjustmentStatus,
     CatalogueItem,
@@ -678,6 +679,11 @@ def adjustment_request(*, user, client, delta: int, reason: str) -> PointsAdjust
     delta = int(delta)
     if delta == 0:
         raise PointsError(_("An adjustment must change the balance."))
+    if abs(delta) > ADJUSTMENT_MAX_POINTS:
+        raise PointsError(
+            _("An adjustment may change at most %(limit)s points.")
+            % {"limit": ADJUSTMENT_MAX_POINTS}
+        )
     if not reason.strip():
         raise PointsError(_("Say why the points are adjusted."))
     adjustment = PointsAdjustment.objects.create(
