@@ -421,11 +421,11 @@ def child_recompute(url: str, day: str) -> None:
     """In a child process: time one recompute of the benchmark branch."""
     setup_django(url)
     from advisors.models import Branch
-    from tiers.services import scores_recompute
+    from nightly.services import nightly_run
 
     branch = Branch.objects.get(code="BENCH")
     started = time.perf_counter()
-    run = scores_recompute(branch=branch, as_of=date.fromisoformat(day))
+    run = nightly_run(branch=branch, as_of=date.fromisoformat(day))
     elapsed = time.perf_counter() - started
     print(
         json.dumps(
@@ -462,21 +462,32 @@ def main() -> None:
     parser.add_argument(
         "--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a database this script seeded before (migrated, not re-seeded)",
+    )
     parser.add_argument("--child-recompute", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_recompute:
         child_recompute(args.url, args.child_recompute)
         return
 
-    log(f"re-creating {args.url.rsplit('/', 1)[1]}")
-    recreate_database(args.url)
+    if not args.reuse:
+        log(f"re-creating {args.url.rsplit('/', 1)[1]}")
+        recreate_database(args.url)
     setup_django(args.url)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    seed(args.clients, args.trades, np.random.default_rng(args.seed))
-    log(f"seeded in {time.perf_counter() - started:.0f}s")
+    from advisors.models import Branch
+
+    if args.reuse and Branch.objects.filter(code="BENCH").exists():
+        log("reusing the seeded database (--reuse)")
+    else:
+        started = time.perf_counter()
+        seed(args.clients, args.trades, np.random.default_rng(args.seed))
+        log(f"seeded in {time.perf_counter() - started:.0f}s")
 
     from django.db import connection
 

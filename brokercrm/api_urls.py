@@ -4,5 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("loyalty/", include("loyalty.api.urls")),
-    path("", include("clients.api.urls")),
+    path("", include("workspace.api.urls")),
 ]

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "tiers",
     "churn",
     "loyalty",
+    "workspace",
+    "nightly",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "clients.context_processors.permissions",
             ],
         },
     },
@@ -193,9 +196,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
-    # SPEC §3: the nightly scoring of yesterday, one task per branch (tiers.tasks).
+    # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
-        "task": "tiers.tasks.nightly_scores_task",
+        "task": "nightly.tasks.nightly_scores_task",
         "schedule": crontab(hour=2, minute=0),
     },
 }

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Branch
 from clients.models import Client
 
+from .labels import reason_text, suggested_action_text
+
 
 class FlagCode(models.TextChoices):
     OUTFLOW = "OUTFLOW", _("Outflow")
@@ -50,6 +52,9 @@ class ChurnFlag(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The deciding values ({feature: number}); `reason` and `suggested_action` keep the
+    # same words in the default language, for exports and the admin.
+    facts = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     suggested_action = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=16, choices=FlagOutcome.choices, blank=True)
@@ -79,3 +84,15 @@ class ChurnFlag(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.code} {self.status}"
+
+    @property
+    def display_reason(self) -> str:
+        """Why the flag fired, in the active language (stored text for old flags)."""
+        if self.facts:
+            return reason_text(self.code, self.facts)
+        return self.reason
+
+    @property
+    def display_suggested_action(self) -> str:
+        """What to do about it, in the active language."""
+        return suggested_action_text(self.code) or self.suggested_action

@@ -14,11 +14,12 @@ from tiers.scoring import le
 
 FLAG_CODES = ("DISSATISFIED", "DORMANT", "LOSSES", "OUTFLOW")
 
-SUGGESTED_ACTIONS = {
-    "OUTFLOW": "Call within 2 days; review the commission rate.",
-    "LOSSES": "Portfolio review and education.",
-    "DORMANT": "Re-engagement contact.",
-    "DISSATISFIED": "Manager follow-up.",
+# The values that explain each flag (kept with it; the words are `churn.labels`).
+REASON_FACTS = {
+    "OUTFLOW": ("net_flow_30", "assets_30_ago", "custody_outs_30"),
+    "LOSSES": ("return_90", "assets", "assets_90_ago"),
+    "DORMANT": ("active_days_365_91", "active_days_60"),
+    "DISSATISFIED": ("feedback_avg_180", "complaints_90"),
 }
 
 # Hand weights of the risk score until a model trained on the branch replaces them.
@@ -82,3 +83,12 @@ def flag_codes(flags: pd.DataFrame) -> pd.Series:
     for code in sorted(flags.columns):
         joined = joined.where(~flags[code], joined + ";" + code)
     return joined.str.lstrip(";")
+
+
+def flag_facts(code: str, row: pd.Series) -> dict:
+    """The deciding values of one client's flag `code`: {feature: number or None}."""
+    facts = {}
+    for name in REASON_FACTS[code]:
+        value = row.get(name)
+        facts[name] = None if value is None or pd.isna(value) else float(value)
+    return facts

@@ -8,6 +8,7 @@ date (client pages, nightly windows) and per branch by natural key (imports).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Branch
@@ -126,6 +127,9 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["client_no"]
+        permissions = [
+            ("reveal_personal_data", "Can reveal full ID and phone numbers"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "client_no"], name="client_unique_client_no"
@@ -501,6 +505,39 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
     DISMISSED = "dismissed", _("Dismissed")
+    # A generated task whose condition no longer held on a later nightly run.
+    CLEARED = "cleared", _("Cleared")
+
+
+# The words of the generated tasks, by (kind, code): the clients app owns them; the
+# nightly run's steps only say which condition holds for which client.
+GENERATED_TASK_TITLES = {
+    ("churn", "OUTFLOW"): _(
+        "Churn risk (outflow): call within 2 days; review the commission rate."
+    ),
+    ("churn", "LOSSES"): _("Churn risk (losses): portfolio review and education."),
+    ("churn", "DORMANT"): _("Churn risk (dormant): re-engagement contact."),
+    ("churn", "DISSATISFIED"): _("Churn risk (dissatisfied): manager follow-up."),
+    ("alert", "CONCENTRATION"): _(
+        "Concentration: one position is half the assets or more"
+    ),
+    ("alert", "DRAWDOWN"): _("Turning point: a large position is well below cost"),
+    ("cadence", "OVERDUE"): _("Overdue contact for the relationship level"),
+    ("suitability", "SUITABILITY"): _(
+        "Suitability warning: behaviour riskier than the questionnaire level"
+    ),
+}
+
+
+def generated_task_title(kind: str, code: str, *, default: bool = False) -> str:
+    """The title of a generated task in the active language (or the default one)."""
+    title = GENERATED_TASK_TITLES.get((kind, code))
+    if title is None:
+        return f"{kind} {code}"
+    if default:
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(title)
+    return str(title)
 
 
 class Task(models.Model):
@@ -556,4 +593,13 @@ class Task(models.Model):
         ]
 
     def __str__(self):
+        return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language: generated tasks' words come from the app."""
+        if self.kind != TaskKind.MANUAL and (self.kind, self.code) in (
+            GENERATED_TASK_TITLES
+        ):
+            return generated_task_title(self.kind, self.code)
         return self.title

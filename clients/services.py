@@ -1,12 +1,22 @@
 """Writes to the branch's book that more than one door needs."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, DecimalField, Sum, Value, When
+from django.utils import timezone
 
-from .models import Side, Trade, TradeDay
+from .models import (
+    Side,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Trade,
+    TradeDay,
+    generated_task_title,
+)
 
 
 @transaction.atomic
@@ -127,3 +137,97 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
             )
             cursor.execute("DROP TABLE trade_day_added")
         return len(rows)
+
+
+# --- generated tasks (the nightly run's task step) -----------------------------------
+
+GENERATED_KINDS = (
+    TaskKind.CHURN,
+    TaskKind.ALERT,
+    TaskKind.CADENCE,
+    TaskKind.SUITABILITY,
+)
+
+
+@dataclass(frozen=True)
+class TaskCondition:
+    """A condition some step of the nightly run found, that calls for a task.
+
+    `holds`: the clients for whom it holds on D (their open task of this kind and code
+    stays open; any other open one closes itself as cleared). `raise_for`: those who
+    get a new task when none is open (None: every client in `holds`). `details`: the
+    values shown under the title, per client (optional). `due_days`: the task is due
+    that many days after D.
+    """
+
+    kind: str
+    code: str
+    holds: frozenset
+    due_days: int
+    raise_for: frozenset | None = None
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class TaskPlan:
+    """What the task step will write when the run swaps in: new tasks, tasks to close."""
+
+    new: list
+    cleared: list
+
+
+def tasks_plan(
+    *, branch_id: int, as_of: date, conditions: Sequence[TaskCondition], owners
+) -> TaskPlan:
+    """Decide the generated tasks of a run: one per condition without an open task, and
+    the open generated tasks whose condition no longer holds (closed as cleared).
+
+    `owners`: the advisor id of each client (a mapping or pandas Series; missing or
+    null: no owner). Titles are the clients app's own words (`Task.display_title`);
+    the stored title is the same words in the default language.
+    """
+    open_tasks = {
+        (client_id, kind, code): pk
+        for pk, client_id, kind, code in Task.objects.filter(
+            branch_id=branch_id, status=TaskStatus.OPEN, kind__in=GENERATED_KINDS
+        ).values_list("pk", "client_id", "kind", "code")
+    }
+    holding: set[tuple] = set()
+    new: list[Task] = []
+    for condition in conditions:
+        holds = condition.holds
+        raise_for = holds if condition.raise_for is None else condition.raise_for
+        holding.update((c, condition.kind, condition.code) for c in holds)
+        title = generated_task_title(condition.kind, condition.code, default=True)
+        for client_id in sorted(raise_for):
+            if (client_id, condition.kind, condition.code) in open_tasks:
+                continue
+            owner = owners.get(client_id)
+            new.append(
+                Task(
+                    branch_id=branch_id,
+                    client_id=int(client_id),
+                    owner_id=None if owner is None or owner != owner else int(owner),
+                    kind=condition.kind,
+                    code=condition.code,
+                    title=title[:200],
+                    detail=condition.details.get(client_id, ""),
+                    due_date=as_of + timedelta(condition.due_days),
+                    raised_on=as_of,
+                )
+            )
+    cleared = sorted(pk for key, pk in open_tasks.items() if key not in holding)
+    return TaskPlan(new=new, cleared=cleared)
+
+
+def tasks_apply(plan: TaskPlan) -> dict:
+    """Write a task plan (inside the run's swap transaction): raise and clear tasks."""
+    # ignore_conflicts: a task opened since the plan read them is not doubled.
+    Task.objects.bulk_create(plan.new, ignore_conflicts=True)
+    cleared = 0
+    now = timezone.now()
+    for start in range(0, len(plan.cleared), 5000):
+        cleared += Task.objects.filter(
+            pk__in=plan.cleared[start : start + 5000], status=TaskStatus.OPEN
+        ).update(status=TaskStatus.CLEARED, completed_at=now)
+    return {"tasks_created": len(plan.new), "tasks_cleared": cleared}

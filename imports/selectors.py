@@ -3,28 +3,19 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from advisors.models import Role
+from clients import permissions
 
 from .models import ImportBatch
-
-
-def can_import(user) -> bool:
-    """Feeding files in is the branch admin's job (SPEC §1), and the superuser's."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or (user.role == Role.ADMIN and user.branch_id is not None)
 
 
 def batch_list(*, user) -> QuerySet[ImportBatch]:
     """The import history `user` may see, newest first."""
     batches = ImportBatch.objects.select_related("branch", "created_by")
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not permissions.may_see_imports(user):
         return batches.none()
-    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+    if user.is_superuser or permissions.is_read_only(user):
         return batches
-    if user.role == Role.ADMIN and user.branch_id is not None:
-        return batches.filter(branch_id=user.branch_id)
-    return batches.none()
+    return batches.filter(branch_id=user.branch_id)
 
 
 def batch_get(*, user, pk) -> ImportBatch:

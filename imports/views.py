@@ -17,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
+from clients.permissions import may_import
+
 from .forms import UploadForm
 from .models import BatchStatus
-from .selectors import batch_get, batch_list, can_import
+from .selectors import batch_get, batch_list
 from .services import batch_create
 from .services.reading import FileRejected, open_table, scan
 from .services.report import report_csv
@@ -30,7 +32,7 @@ SHOWN_ERRORS = 1000
 
 
 def _admin(request):
-    if not can_import(request.user):
+    if not may_import(request.user):
         raise PermissionDenied
 
 
@@ -38,7 +40,7 @@ def _admin(request):
 def batch_list_view(request):
     """The upload form above the branch's import history."""
     batches = batch_list(user=request.user)
-    form = UploadForm(user=request.user) if can_import(request.user) else None
+    form = UploadForm(user=request.user) if may_import(request.user) else None
     return render(
         request,
         "imports/batch_list.html",
@@ -99,7 +101,7 @@ def batch_detail_view(request, pk: int):
             "first_rows": first_rows,
             "errors": batch.error_lines()[:SHOWN_ERRORS],
             "more_errors": max(len(batch.errors) - SHOWN_ERRORS, 0),
-            "can_confirm": can_import(request.user) and _previewed(batch),
+            "can_confirm": may_import(request.user) and _previewed(batch),
             "progress": _progress(batch),
         },
     )

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from clients.models import CONTACT_CHANNELS, Client, Interaction, TradeDay
 from clients.selectors import client_scope, scoped
+from tiers.selectors import client_scores_latest, policy_for
 
 from .models import (
     EARNING_KINDS,
@@ -163,8 +164,6 @@ def loyalty_analytics(
     attitudinal loyalty type; "valuable" a value score at or above the core threshold.
     One aggregate query per source, whatever the number of clients.
     """
-    from tiers.selectors import client_scores_latest, policy_for
-
     start = end - timedelta(days=days - 1)
     clients = client_scope(user)
     client_ids = clients.values("pk")

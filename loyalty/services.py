@@ -26,11 +26,14 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from advisors.models import Branch, Role
+from advisors.models import Branch
 from brokercrm.db import copy_rows
+from clients import permissions
 from clients.models import Balance, Client, Interaction, Trade
 from tiers.policy import Policy
+from tiers.selectors import latest_tiers, policy_for
 
+from .catalogue import DEFAULT_ITEMS
 from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
     ADJUSTMENT_MAX_POINTS,
@@ -66,8 +69,6 @@ ENTRY_COLUMNS = [
 
 
 def _policy(branch) -> tuple[int | None, Policy]:
-    from tiers.selectors import policy_for
-
     return policy_for(branch=branch)
 
 
@@ -431,15 +432,7 @@ def _fingerprint(*, client, item, quantity) -> str:
 
 
 def _check_may_redeem(user, client) -> None:
-    from clients.selectors import client_scope
-
-    if user is None or getattr(user, "role", None) not in (
-        Role.ADVISOR,
-        Role.MANAGER,
-        Role.ADMIN,
-    ):
-        raise PermissionDenied(_("You may not redeem points."))
-    if not client_scope(user).filter(pk=client.pk).exists():
+    if not permissions.may_redeem_for(user, client):
         raise PermissionDenied(_("You may not redeem points for this client."))
 
 
@@ -457,8 +450,6 @@ def _replay(redemption: Redemption, fingerprint: str) -> Redemption:
 
 def client_tier(client) -> str | None:
     """The client's tier in the latest nightly run, or None when there is none yet."""
-    from tiers.selectors import latest_tiers
-
     return latest_tiers([client.pk]).get(client.pk)
 
 
@@ -576,12 +567,7 @@ def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
 
 
 def _check_manager(user, client) -> None:
-    if (
-        user is None
-        or not user.is_authenticated
-        or user.role != Role.MANAGER
-        or user.branch_id != client.branch_id
-    ):
+    if not permissions.may_adjust_points(user, client):
         raise PermissionDenied(_("Only a manager of the client's branch may do this."))
 
 
@@ -762,8 +748,6 @@ def catalogue_seed(*, branch=None) -> int:
 
     Existing items are left as the admin edited them. Returns the number added.
     """
-    from .catalogue import DEFAULT_ITEMS
-
     added = 0
     for code, name, description, points, free_tiers, value, stock in DEFAULT_ITEMS:
         _, created = CatalogueItem.objects.get_or_create(
@@ -813,11 +797,7 @@ def points_merge(*, user, source, target) -> int:
     """
     if source.pk == target.pk or source.branch_id != target.branch_id:
         raise PointsError(_("Points merge only between two clients of one branch."))
-    if (
-        user is None
-        or user.role not in (Role.MANAGER, Role.ADMIN)
-        or user.branch_id != source.branch_id
-    ):
+    if not permissions.may_merge_points(user, source):
         raise PermissionDenied(_("Only a manager or admin of the branch may merge."))
     for client_id in sorted((source.pk, target.pk)):
         Client.objects.select_for_update(no_key=True).filter(pk=client_id).values_list(

@@ -6,6 +6,7 @@ client through `clients.selectors.client_get`, so a client that is not the user'
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,17 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from advisors.models import Role
+from clients import permissions
 from clients.selectors import client_get
 
 from . import selectors, services
 from .forms import AdjustmentForm, RedeemForm, ReverseForm
-
-ANALYTICS_ROLES = (Role.MANAGER, Role.ADMIN, Role.HEAD_OFFICE)
-
-
-def _is_manager(user, client) -> bool:
-    return user.role == Role.MANAGER and user.branch_id == client.branch_id
 
 
 def _panel(
@@ -45,8 +40,8 @@ def _panel(
         "entries": selectors.points_entry_list(user=user, client=client)[:30],
         "redemptions": selectors.redemption_list(user=user, client=client)[:10],
         "tier": services.client_tier(client),
-        "may_redeem": user.role in (Role.ADVISOR, Role.MANAGER, Role.ADMIN),
-        "is_manager": _is_manager(user, client),
+        "may_redeem": permissions.may_redeem_for(user, client),
+        "is_manager": permissions.may_adjust_points(user, client),
         "redeem_form": redeem_form or RedeemForm(items=items),
         "adjust_form": adjust_form or AdjustmentForm(),
         "pending": selectors.adjustment_list(user=user).filter(client=client),
@@ -60,8 +55,6 @@ def _answer(request, client, **kwargs):
     """htmx gets the refreshed panel; a plain form post goes back to the client page."""
     if request.headers.get("HX-Request"):
         return _panel(request, client, **kwargs)
-    from django.contrib import messages
-
     if kwargs.get("error"):
         messages.error(request, kwargs["error"])
     elif kwargs.get("message"):
@@ -172,7 +165,7 @@ def entry_reverse(request, pk: int):
 @login_required
 def analytics(request):
     """Loyalty analytics for managers (SPEC §4), over the clients they may see."""
-    if not (request.user.is_superuser or request.user.role in ANALYTICS_ROLES):
+    if not permissions.may_see_branch_kpis(request.user):
         raise PermissionDenied
     try:
         end = date.fromisoformat(request.GET.get("end", ""))

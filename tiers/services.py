@@ -1,10 +1,11 @@
-"""The nightly pipeline of SPEC §3 for a branch and a date, and the policy versions.
+"""The tiers app's steps of the nightly run (SPEC §3), and the policy versions.
 
-`scores_recompute` loads the features set-based, scores them with the pure functions of
-`tiers.scoring` and `churn.scoring`, writes the per-client rows of a new run, then in one
-transaction raises the new churn flags and generated tasks, drops the results the date
-had before and marks the new run done. A run that dies before that transaction leaves
-the date's previous results untouched; re-running the date replaces them.
+The orchestrator (`nightly.services.nightly_run`) calls them in order: `run_start`
+records a run, `scores_compute` loads the features set-based and classifies them with
+the pure functions of `tiers.scoring`, `scores_write` appends the per-client rows
+(COPY), and inside the orchestrator's swap transaction `run_lock` then `run_finish`
+drop the results the date had before and mark the new run done. A run that dies before
+that transaction leaves the date's previous results untouched (`run_fail`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,8 @@ from django.utils import timezone
 
 from advisors.models import Branch
 from brokercrm.db import copy_rows
-from churn.models import ChurnFlag, FlagStatus
-from churn.scoring import SUGGESTED_ACTIONS, churn_flags, churn_risk
-from clients.models import Task, TaskKind, TaskStatus
-from loyalty.selectors import redeemed_client_ids
-from loyalty.services import points_accrue
+from clients.models import TaskKind
+from clients.services import TaskCondition
 
 from . import features as loaders
 from .models import ClientScore, RunStatus, ScoreRun, ScoringPolicy
@@ -110,30 +108,71 @@ def _column(values: pd.Series, cast=None) -> list:
     return array.tolist()
 
 
-def score_branch(
-    *, sources: dict, as_of: date, policy: Policy, redeemed: set[int], open_flags
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Pure part of the run: (features, results, firing flags) for the branch."""
+def scores_classify(
+    *, sources: dict, as_of: date, policy: Policy, redeemed: set[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pure part of the tiers step: (features, results) for the branch.
+
+    The results lack the churn columns (`churn_risk`, `churn_flags`): the churn step
+    adds them before `scores_write`.
+    """
     features = features_from_sources(sources, as_of, policy, redeemed)
     results = classify(features, policy, as_of)
-    flags = churn_flags(features, policy)
-    results["churn_risk"] = churn_risk(features, flags)
     is_open = features["is_open"].astype(bool)
-    # The flags open for the client after this run: still open ones and new ones.
-    codes = {client_id: set() for client_id in features.index}
-    for client_id, code in open_flags:
-        if client_id in codes:
-            codes[client_id].add(code)
-    for code in flags.columns:
-        for client_id in flags.index[flags[code].to_numpy()]:
-            codes[client_id].add(code)
-    results["churn_flags"] = pd.Series(
-        [";".join(sorted(codes[c])) for c in features.index], index=features.index
-    ).where(is_open, "")
     results["alerts"] = alert_codes(results).where(is_open, "")
     for column in ("contact_overdue", "suitability_warning", "trading_lagging"):
         results[column] = results[column].astype(object).where(is_open, None)
-    return features, results, flags
+    return features, results
+
+
+def scores_compute(
+    *, branch_id: int, as_of: date, policy: Policy, redeemed: set[int], timings=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tiers step: every source read in one snapshot, then classified."""
+    with transaction.atomic():  # one snapshot-consistent read of every source
+        sources = loaders.load_sources(branch_id, as_of, policy, timings)
+    return scores_classify(
+        sources=sources, as_of=as_of, policy=policy, redeemed=redeemed
+    )
+
+
+# Days from D to the due date of the tasks the tiers' results call for.
+TASK_DUE_DAYS = {"CONCENTRATION": 3, "DRAWDOWN": 3, "OVERDUE": 1, "SUITABILITY": 7}
+
+
+def task_conditions(results: pd.DataFrame) -> list[TaskCondition]:
+    """The conditions in the run's results that call for a task (SPEC §3.4, §4)."""
+
+    def holding(column) -> frozenset:
+        mask = results[column].fillna(False).astype(bool).to_numpy()
+        return frozenset(int(c) for c in results.index[mask])
+
+    return [
+        TaskCondition(
+            kind=TaskKind.ALERT,
+            code="CONCENTRATION",
+            holds=holding("concentration"),
+            due_days=TASK_DUE_DAYS["CONCENTRATION"],
+        ),
+        TaskCondition(
+            kind=TaskKind.ALERT,
+            code="DRAWDOWN",
+            holds=holding("drawdown"),
+            due_days=TASK_DUE_DAYS["DRAWDOWN"],
+        ),
+        TaskCondition(
+            kind=TaskKind.CADENCE,
+            code="OVERDUE",
+            holds=holding("contact_overdue"),
+            due_days=TASK_DUE_DAYS["OVERDUE"],
+        ),
+        TaskCondition(
+            kind=TaskKind.SUITABILITY,
+            code="SUITABILITY",
+            holds=holding("suitability_warning"),
+            due_days=TASK_DUE_DAYS["SUITABILITY"],
+        ),
+    ]
 
 
 def _features_json(features: pd.DataFrame, results: pd.DataFrame) -> list[str]:
@@ -145,7 +184,7 @@ def _features_json(features: pd.DataFrame, results: pd.DataFrame) -> list[str]:
     return text.splitlines()
 
 
-def _write_scores(run: ScoreRun, features, results) -> int:
+def scores_write(run: ScoreRun, features, results) -> int:
     """Append the run's per-client rows (COPY on PostgreSQL)."""
     payload = _features_json(features, results)
     casts = {
@@ -184,124 +223,34 @@ def _write_scores(run: ScoreRun, features, results) -> int:
     return copy_rows(ClientScore, columns, rows)
 
 
-def _new_flags(run, features, flags, open_flags) -> list[ChurnFlag]:
-    reasons = {
-        "OUTFLOW": lambda f: (
-            f"net flow 30d {f.net_flow_30:,.0f}, assets at D-30 {f.assets_30_ago:,.0f}, "
-            f"custody-outs 30d {f.custody_outs_30:.0f}"
-        ),
-        "LOSSES": lambda f: (
-            f"return 90d {f.return_90:.1%}, assets {f.assets:,.0f} "
-            f"vs {f.assets_90_ago:,.0f} 90 days ago"
-        ),
-        "DORMANT": lambda f: (
-            f"{f.active_days_365_91:.0f} active days D-365..D-91, "
-            f"{f.active_days_60:.0f} in the last 60"
-        ),
-        "DISSATISFIED": lambda f: (
-            f"feedback 180d {f.feedback_avg_180}, complaints 90d {f.complaints_90:.0f}"
-        ),
-    }
-    new = []
-    for code in flags.columns:
-        for client_id in flags.index[flags[code].to_numpy()]:
-            if (client_id, code) in open_flags:
-                continue
-            row = features.loc[client_id]
-            new.append(
-                ChurnFlag(
-                    branch_id=run.branch_id,
-                    client_id=int(client_id),
-                    code=code,
-                    raised_on=run.date,
-                    run=run,
-                    reason=reasons[code](row),
-                    suggested_action=SUGGESTED_ACTIONS[code],
-                )
-            )
-    return new
+def run_start(*, branch: Branch, as_of: date) -> tuple[ScoreRun, Policy]:
+    """Record a new run of the branch for D (running) with its policy version."""
+    version, policy = policy_for(branch=branch)
+    run = ScoreRun.objects.create(
+        branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
+    )
+    # Leftovers of runs of this date that died before their swap.
+    _dead_or_replaced(run).exclude(status=RunStatus.DONE).delete()
+    return run, policy
 
 
-def _tasks(run, features, results, new_flags, open_tasks) -> list[Task]:
-    """The generated tasks to raise: those with no open task of the same key."""
-    d = run.date
-    advisor = features["advisor_id"]
-    tasks = []
-
-    def add(client_id, kind, code, title, due, detail=""):
-        if (client_id, kind, code) in open_tasks:
-            return
-        owner = advisor.get(client_id)
-        tasks.append(
-            Task(
-                branch_id=run.branch_id,
-                client_id=int(client_id),
-                owner_id=None if pd.isna(owner) else int(owner),
-                kind=kind,
-                code=code,
-                title=title[:200],
-                detail=detail,
-                due_date=due,
-                raised_on=d,
-            )
-        )
-
-    for flag in new_flags:
-        due = d + timedelta(2 if flag.code == "OUTFLOW" else 7)
-        add(
-            flag.client_id,
-            TaskKind.CHURN,
-            flag.code,
-            f"Churn risk {flag.code}: {flag.suggested_action}",
-            due,
-            flag.reason,
-        )
-    for code, column in (("CONCENTRATION", "concentration"), ("DRAWDOWN", "drawdown")):
-        for client_id in results.index[results[column].to_numpy(dtype=bool)]:
-            title = (
-                "Concentration: one position is half the assets or more"
-                if code == "CONCENTRATION"
-                else "Turning point: a large position is well below cost"
-            )
-            add(client_id, TaskKind.ALERT, code, title, d + timedelta(3))
-    overdue = results["contact_overdue"].fillna(False).astype(bool)
-    for client_id in results.index[overdue.to_numpy()]:
-        add(
-            client_id,
-            TaskKind.CADENCE,
-            "OVERDUE",
-            "Overdue contact for the relationship level",
-            d + timedelta(1),
-        )
-    warning = results["suitability_warning"].fillna(False).astype(bool)
-    for client_id in results.index[warning.to_numpy()]:
-        add(
-            client_id,
-            TaskKind.SUITABILITY,
-            "SUITABILITY",
-            "Suitability warning: behaviour riskier than the questionnaire level",
-            d + timedelta(7),
-        )
-    return tasks
+def run_lock(run: ScoreRun) -> None:
+    """Inside the swap transaction: swaps of one branch take turns."""
+    # (A manual run beside the nightly one.)
+    Branch.objects.select_for_update().filter(pk=run.branch_id).first()
 
 
-def _swap(run: ScoreRun, new_flags, tasks, counts: dict, started: float) -> None:
-    """Make the new run the date's results, in one transaction."""
-    with transaction.atomic():
-        # Swaps of one branch take turns (a manual run beside the nightly one).
-        Branch.objects.select_for_update().filter(pk=run.branch_id).first()
-        ChurnFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
-        # ignore_conflicts: a task opened since the run read them is not doubled.
-        Task.objects.bulk_create(tasks, ignore_conflicts=True)
-        _dead_or_replaced(run).delete()
-        run.status = RunStatus.DONE
-        run.flags_raised = len(new_flags)
-        run.tasks_created = len(tasks)
-        run.counts = {**counts, "tasks_created": len(tasks)}
-        run.finished_at = timezone.now()
-        run.duration_s = round(time.monotonic() - started, 3)
-        # force_update: if another run removed this one, fail rather than re-insert.
-        run.save(force_update=True)
+def run_finish(run: ScoreRun, *, counts: dict, started: float) -> None:
+    """Inside the swap transaction: the new run becomes the date's results."""
+    _dead_or_replaced(run).delete()
+    run.status = RunStatus.DONE
+    run.flags_raised = counts.get("flags_raised", 0)
+    run.tasks_created = counts.get("tasks_created", 0)
+    run.counts = _jsonable(counts)
+    run.finished_at = timezone.now()
+    run.duration_s = round(time.monotonic() - started, 3)
+    # force_update: if another run removed this one, fail rather than re-insert.
+    run.save(force_update=True)
 
 
 def _dead_or_replaced(run: ScoreRun):
@@ -318,96 +267,7 @@ def _dead_or_replaced(run: ScoreRun):
     )
 
 
-def scores_recompute(*, branch: Branch, as_of: date) -> ScoreRun:
-    """Run the whole nightly pipeline of SPEC §3 for one branch and date D.
-
-    Deliberately not one transaction: the rows are written first (COPY, autocommit)
-    and made current by `_swap`'s short transaction, so readers never wait on a
-    long-running write and a dead run leaves the date's previous results.
-    """
-    started = time.monotonic()
-    version, policy = policy_for(branch=branch)
-    run = ScoreRun.objects.create(
-        branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
-    )
-    # Leftovers of runs of this date that died before their swap.
-    _dead_or_replaced(run).exclude(status=RunStatus.DONE).delete()
-    timings: dict[str, float] = {}
-    mark = time.monotonic()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.monotonic()
-        timings[name] = round(now - mark, 3)
-        mark = now
-
-    try:
-        points = points_accrue(
-            branch=branch, as_of=as_of, policy=policy, policy_version=version
-        )
-        lap("points_accrue")
-        with transaction.atomic():  # one snapshot-consistent read of every source
-            sources = loaders.load_sources(branch.pk, as_of, policy, timings)
-        redeemed = redeemed_client_ids(
-            branch_id=branch.pk, start=as_of - timedelta(364), end=as_of
-        )
-        open_flags = set(
-            ChurnFlag.objects.filter(
-                branch=branch, status=FlagStatus.OPEN, raised_on__lte=as_of
-            ).values_list("client_id", "code")
-        )
-        mark = time.monotonic()
-        features, results, flags = score_branch(
-            sources=sources,
-            as_of=as_of,
-            policy=policy,
-            redeemed=redeemed,
-            open_flags=open_flags,
-        )
-        new_flags = _new_flags(run, features, flags, open_flags)
-        open_tasks = set(
-            Task.objects.filter(branch=branch, status=TaskStatus.OPEN)
-            .exclude(kind=TaskKind.MANUAL)
-            .values_list("client_id", "kind", "code")
-        )
-        tasks = _tasks(run, features, results, new_flags, open_tasks)
-        lap("score")
-        _write_scores(run, features, results)
-        lap("write")
-        is_open = features["is_open"].astype(bool)
-        counts = {
-            "clients": len(features),
-            "open_clients": int(is_open.sum()),
-            "flags_raised": len(new_flags),
-            "alerts": int(
-                results["concentration"].astype(bool).sum()
-                + results["drawdown"].astype(bool).sum()
-            ),
-            "points": _jsonable(points),
-            "timings": timings,
-        }
-        run.clients = counts["clients"]
-        run.open_clients = counts["open_clients"]
-        run.alerts = counts["alerts"]
-        _swap(run, new_flags, tasks, counts, started)
-        lap("swap")
-        ScoreRun.objects.filter(pk=run.pk).update(
-            counts={**run.counts, "timings": timings}
-        )
-    except BaseException as exc:
-        _mark_failed(run, exc, started)
-        raise
-    log.info(
-        "recompute %s %s: %s clients in %.1fs",
-        branch.code,
-        as_of,
-        run.clients,
-        run.duration_s,
-    )
-    return run
-
-
-def _mark_failed(run: ScoreRun, exc: BaseException, started: float) -> None:
+def run_fail(run: ScoreRun, exc: BaseException, started: float) -> None:
     """Record the failure and drop the dead run's rows, if the connection still can."""
     try:
         with transaction.atomic():

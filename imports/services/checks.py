@@ -9,6 +9,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from .kinds import normalize_header
 from .reading import EXTRA
@@ -266,8 +267,6 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def _today() -> dt.date:
-    from django.utils import timezone
-
     return timezone.localdate()
 
 

@@ -12,6 +12,7 @@ Protocol, used by services.batches: `add(chunk)` for every chunk, `close()` once
 
 import logging
 import time
+from datetime import date
 from functools import cached_property
 
 import numpy as np
@@ -422,8 +423,6 @@ def _day_rows(parts: list[pd.DataFrame]) -> list[tuple]:
 
 
 def _dates(values) -> list:
-    from datetime import date
-
     return [v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values]
 
 
@@ -604,8 +603,6 @@ def _update(obj, row: dict, fields) -> bool:
 
 
 def _date(text: str):
-    from datetime import date
-
     return date.fromisoformat(text) if text else None
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from churn.models import ChurnFlag, FlagStatus
 from churn.services import churn_flag_resolve
 from clients.models import Task, TaskStatus
-from tiers.services import scores_recompute
+from nightly.services import nightly_run
 
 D = dt.date(2026, 6, 30)
 
@@ -26,7 +26,7 @@ def test_resolve_closes_flag_and_its_task_then_it_may_be_raised_again(
     branch, advisor, complaining_client
 ):
     # given a flag raised by the nightly run
-    scores_recompute(branch=branch, as_of=D)
+    nightly_run(branch=branch, as_of=D)
     flag = ChurnFlag.objects.get(client=complaining_client)
     assert Task.objects.get(kind="churn").status == TaskStatus.OPEN
 
@@ -43,7 +43,7 @@ def test_resolve_closes_flag_and_its_task_then_it_may_be_raised_again(
         advisor.user,
     )
     assert Task.objects.get(kind="churn").status == TaskStatus.DONE
-    scores_recompute(branch=branch, as_of=D + dt.timedelta(days=1))
+    nightly_run(branch=branch, as_of=D + dt.timedelta(days=1))
     assert ChurnFlag.objects.filter(status=FlagStatus.OPEN).count() == 1
     assert ChurnFlag.objects.count() == 2
 
@@ -52,7 +52,7 @@ def test_resolve_closes_flag_and_its_task_then_it_may_be_raised_again(
 def test_resolve_refuses_unknown_outcome_twice_and_strangers(
     branch, advisor, colleague, complaining_client
 ):
-    scores_recompute(branch=branch, as_of=D)
+    nightly_run(branch=branch, as_of=D)
     flag = ChurnFlag.objects.get()
 
     with pytest.raises(ValidationError):
@@ -69,7 +69,7 @@ def test_client_page_shows_scores_why_and_resolves_a_flag(
     client, branch, advisor, colleague, complaining_client
 ):
     # given
-    scores_recompute(branch=branch, as_of=D)
+    nightly_run(branch=branch, as_of=D)
     flag = ChurnFlag.objects.get()
     client.force_login(advisor.user)
 

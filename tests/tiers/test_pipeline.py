@@ -12,9 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from churn.models import ChurnFlag, FlagStatus
-from clients.models import Task
-from clients.services import trade_days_refresh
-from tiers import services
+from clients.models import Position, Task
+from clients.services import (
+    TaskCondition,
+    tasks_apply,
+    tasks_plan,
+    trade_days_refresh,
+)
+from nightly import services
+from tiers import services as tiers_services
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
 D = dt.date(2026, 6, 30)
@@ -191,9 +197,11 @@ def test_history_is_kept_per_date(small_branch):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("phase", ["_write_scores", "_swap"])
+@pytest.mark.parametrize(
+    ("module", "phase"), [(tiers_services, "scores_write"), (services, "swap")]
+)
 def test_a_run_that_dies_midway_leaves_the_previous_results(
-    small_branch, monkeypatch, phase
+    small_branch, monkeypatch, module, phase
 ):
     # given a finished run of the date, then its flags resolved (so a re-run raises)
     recompute()
@@ -201,14 +209,14 @@ def test_a_run_that_dies_midway_leaves_the_previous_results(
     ChurnFlag.objects.update(status=FlagStatus.RESOLVED, outcome="not_a_risk")
 
     # when the next run of the same date dies inside its write phase
-    real = getattr(services, phase)
+    real = getattr(module, phase)
 
     def dies(*args, **kwargs):
         with transaction.atomic():
             real(*args, **kwargs)
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(services, phase, dies)
+    monkeypatch.setattr(module, phase, dies)
     with pytest.raises(RuntimeError, match="killed"):
         recompute()
     monkeypatch.undo()
@@ -275,7 +283,7 @@ def test_query_count_does_not_grow_with_clients(branch, advisor, make):
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            services.scores_recompute(branch=branch, as_of=D)
+            services.nightly_run(branch=branch, as_of=D)
         return len(captured)
 
     grow(2)
@@ -327,3 +335,82 @@ def test_flag_stays_open_and_is_not_raised_again(small_branch):
     assert outflow.count() == 1
     assert outflow.get().status == FlagStatus.OPEN
     assert outflow.get().raised_on == days_ago(1)
+
+
+@pytest.mark.django_db
+def test_generated_tasks_close_themselves_when_their_condition_clears(
+    small_branch, make
+):
+    # given a night that raised a concentration alert (C001), an overdue-contact task
+    # (C002, priority, never contacted) and an outflow churn task (C002)
+    recompute()
+    opened = {
+        (t.client.client_no, t.kind, t.code) for t in Task.objects.filter(status="open")
+    }
+    assert ("C001", "alert", "CONCENTRATION") in opened
+    assert ("C002", "cadence", "OVERDUE") in opened
+    assert ("C002", "churn", "OUTFLOW") in opened
+
+    # when the position is sold down, C002 is called, and the date runs again
+    Position.objects.filter(account__client__client_no="C001").update(
+        market_value=Decimal("100000")
+    )
+    c002 = Task.objects.filter(client__client_no="C002").first().client
+    make.Interaction(client=c002, date=D, channel="call")
+    recompute()
+
+    # then those two tasks are cleared; the churn task stays while its flag is open
+    status = {
+        (t.client.client_no, t.kind, t.code): t.status for t in Task.objects.all()
+    }
+    assert status[("C001", "alert", "CONCENTRATION")] == "cleared"
+    assert status[("C002", "cadence", "OVERDUE")] == "cleared"
+    assert status[("C002", "churn", "OUTFLOW")] == "open"
+    # (with the big position gone C001's behaviour is no longer riskier than C3)
+    assert status[("C001", "suitability", "SUITABILITY")] == "cleared"
+    assert ScoreRun.objects.get(date=D).counts["tasks_cleared"] == 3
+
+
+@pytest.mark.django_db
+def test_task_step_alone_raises_once_and_clears(branch, advisor, make):
+    one, two = (make.Client(branch=branch, advisor=advisor) for _ in range(2))
+    owners = {one.pk: advisor.pk, two.pk: None}
+    holds = TaskCondition(
+        kind="alert", code="DRAWDOWN", holds=frozenset({one.pk, two.pk}), due_days=3
+    )
+    # A churn condition raises only for new flags, but keeps open tasks of all.
+    churn = TaskCondition(
+        kind="churn",
+        code="LOSSES",
+        holds=frozenset({one.pk, two.pk}),
+        raise_for=frozenset({one.pk}),
+        due_days=7,
+    )
+    plan = tasks_plan(
+        branch_id=branch.pk, as_of=D, conditions=[holds, churn], owners=owners
+    )
+    assert sorted((t.client_id, t.code) for t in plan.new) == sorted(
+        [(one.pk, "DRAWDOWN"), (two.pk, "DRAWDOWN"), (one.pk, "LOSSES")]
+    )
+    assert tasks_apply(plan) == {"tasks_created": 3, "tasks_cleared": 0}
+    task = Task.objects.get(client=one, code="DRAWDOWN")
+    assert task.owner_id == advisor.pk and task.due_date == D + dt.timedelta(3)
+
+    # the same conditions again: nothing new; then DRAWDOWN clears for `two` only
+    again = tasks_plan(
+        branch_id=branch.pk, as_of=D, conditions=[holds, churn], owners=owners
+    )
+    assert again.new == [] and again.cleared == []
+    later = tasks_plan(
+        branch_id=branch.pk,
+        as_of=D,
+        conditions=[
+            TaskCondition(
+                kind="alert", code="DRAWDOWN", holds=frozenset({one.pk}), due_days=3
+            ),
+            churn,
+        ],
+        owners=owners,
+    )
+    assert tasks_apply(later) == {"tasks_created": 0, "tasks_cleared": 1}
+    assert Task.objects.get(client=two, code="DRAWDOWN").status == "cleared"

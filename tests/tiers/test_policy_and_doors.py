@@ -5,12 +5,13 @@ import json
 
 import pytest
 
+from nightly.services import nightly_run
+from nightly.tasks import nightly_scores_task
 from tiers.forms import ScoringPolicyForm
 from tiers.models import ClientScore, RunStatus, ScoreRun, ScoringPolicy
 from tiers.policy import Policy
 from tiers.selectors import client_scores_latest, latest_tiers, policy_for
-from tiers.services import scores_recompute, scoring_policy_save
-from tiers.tasks import nightly_scores_task
+from tiers.services import scoring_policy_save
 
 D = dt.date(2026, 6, 30)
 
@@ -21,12 +22,12 @@ def test_policy_versions_and_the_run_records_the_one_used(branch, advisor, make)
     client = make.Client(branch=branch, advisor=advisor)
     make.Balance(account=make.Account(client=client), date=D, market_value=600_000)
     assert policy_for(branch=branch) == (None, Policy())
-    scores_recompute(branch=branch, as_of=D)
+    nightly_run(branch=branch, as_of=D)
     assert latest_tiers([client.pk]) == {client.pk: "medium"}
 
     # when
     scoring_policy_save(branch=branch, data={"tier": {"large": 500_000}})
-    run = scores_recompute(branch=branch, as_of=D)
+    run = nightly_run(branch=branch, as_of=D)
 
     # then
     version, policy = policy_for(branch=branch)
@@ -72,8 +73,8 @@ def test_admin_form_validates_and_saving_a_change_adds_a_version(
 @pytest.mark.django_db
 def test_client_scores_latest_reads_the_latest_run_on_or_before(branch, make):
     make.Client(branch=branch)
-    scores_recompute(branch=branch, as_of=D - dt.timedelta(days=1))
-    scores_recompute(branch=branch, as_of=D)
+    nightly_run(branch=branch, as_of=D - dt.timedelta(days=1))
+    nightly_run(branch=branch, as_of=D)
 
     assert {s.date for s in client_scores_latest(branch_id=branch.pk)} == {D}
     earlier = client_scores_latest(branch_id=branch.pk, as_of=D - dt.timedelta(days=1))
@@ -109,6 +110,6 @@ def test_beat_runs_the_nightly_scores_at_two():
     from brokercrm.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["nightly-scores"]
-    assert entry["task"] == "tiers.tasks.nightly_scores_task"
+    assert entry["task"] == "nightly.tasks.nightly_scores_task"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {0})
     assert entry["task"] in app.tasks

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from advisors.models import Branch
-from tiers.exports import export_write
+from nightly.exports import export_write
+from nightly.services import nightly_run
 from tiers.selectors import run_for_date
-from tiers.services import scores_recompute
 
 from .recompute import parse_date
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if run is None:
             # No nightly run for D yet: run the pipeline first, as recompute would.
             self.stderr.write(f"no scores for {as_of} yet: computing them first")
-            run = scores_recompute(branch=branch, as_of=as_of)
+            run = nightly_run(branch=branch, as_of=as_of)
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as stream:
                 count = export_write(run=run, stream=stream)

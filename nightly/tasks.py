@@ -14,7 +14,7 @@ from . import services
 def scores_recompute_task(branch_id: int, as_of: str) -> dict:
     """Run the nightly pipeline of one branch for one date (idempotent for the date)."""
     branch = Branch.objects.get(pk=branch_id)
-    run = services.scores_recompute(branch=branch, as_of=date.fromisoformat(as_of))
+    run = services.nightly_run(branch=branch, as_of=date.fromisoformat(as_of))
     return {"branch": branch.code, "date": as_of, "run": run.pk, "clients": run.clients}
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from advisors.models import Branch
-from tiers.services import scores_recompute
+from nightly.services import nightly_run
 
 
 def parse_date(value: str) -> date:
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             if not branches.exists():
                 raise CommandError(f"unknown branch {options['branch']!r}")
         for branch in branches:
-            run = scores_recompute(branch=branch, as_of=as_of)
+            run = nightly_run(branch=branch, as_of=as_of)
             self.stdout.write(
                 f"{branch.code} {as_of}: {run.clients} clients "
                 f"({run.open_clients} open), {run.flags_raised} new flags, "

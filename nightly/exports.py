@@ -6,8 +6,7 @@ import csv
 
 from clients.models import Client
 from loyalty.selectors import points_balances
-
-from .models import ClientScore, ScoreRun
+from tiers.models import ClientScore, ScoreRun
 
 EXPORT_COLUMNS = [
     "client_no",
