@@ -203,6 +203,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Long jobs (nightly runs, import batches) beat every JOB_HEARTBEAT_SECONDS while they
+# run; one whose last beat is older than JOB_LEASE_SECONDS died with its process and
+# is marked failed (on the imports pages, and every 5 minutes by beat), to be re-run.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["dead-jobs"] = {
+    "task": "nightly.tasks.dead_jobs_expire_task",
+    "schedule": crontab(minute="*/5"),
+}
+
 CACHES = {
     "default": (
         env.cache_url("CACHE_URL", default=REDIS_URL)

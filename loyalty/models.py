@@ -198,7 +198,8 @@ class Redemption(models.Model):
     value_cny = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     tier = models.CharField(max_length=16, blank=True)
     dated = models.DateField()
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique per branch (the constraint below): a key says nothing across branches.
+    idempotency_key = models.CharField(max_length=200)
     # What was asked under the key: the same key with another payload is refused.
     request_fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -212,10 +213,14 @@ class Redemption(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "idempotency_key"],
+                name="redemption_unique_key_per_branch",
+            ),
             models.CheckConstraint(
                 condition=Q(points__gte=0) & Q(quantity__gte=1),
                 name="redemption_points_quantity_valid",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["branch", "dated"], name="redemption_branch_dated")

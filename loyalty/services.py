@@ -476,7 +476,8 @@ def redemption_create(
     if quantity < 1:
         raise PointsError(_("The quantity must be at least 1."))
     fingerprint = _fingerprint(client=client, item=item, quantity=quantity)
-    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    keys = Redemption.objects.filter(branch_id=client.branch_id)
+    existing = keys.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replay(existing, fingerprint)
     try:
@@ -491,7 +492,7 @@ def redemption_create(
         )
     except IntegrityError as exc:
         # Another request with the same key won the race: answer as it did.
-        existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+        existing = keys.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             # The database refused an overdraft or a negative stock.
             raise PointsError(
@@ -505,7 +506,9 @@ def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
     Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
         "pk"
     ).get()
-    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    existing = Redemption.objects.filter(
+        branch_id=client.branch_id, idempotency_key=idempotency_key
+    ).first()
     if existing is not None:
         return _replay(existing, fingerprint)
     item = CatalogueItem.objects.select_for_update(no_key=True).get(pk=item.pk)

@@ -6,6 +6,8 @@ from celery import group, shared_task
 from django.utils import timezone
 
 from advisors.models import Branch
+from imports.services import batches_expire
+from tiers.services import runs_expire
 
 from . import services
 
@@ -29,3 +31,9 @@ def nightly_scores_task(as_of: str | None = None) -> int:
     branch_ids = list(Branch.objects.order_by("pk").values_list("pk", flat=True))
     group(scores_recompute_task.si(branch_id, day) for branch_id in branch_ids)()
     return len(branch_ids)
+
+
+@shared_task
+def dead_jobs_expire_task() -> dict:
+    """Every 5 minutes: runs and import batches whose process died are marked failed."""
+    return {"runs": runs_expire(), "batches": batches_expire()}
