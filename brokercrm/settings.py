@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "loyalty",
     "workspace",
     "nightly",
+    "kpis",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "brokercrm.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BrokerCRM API",

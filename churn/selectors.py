@@ -1,7 +1,6 @@
 """Reads of churn flags, scoped to the clients the user may see."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from clients.selectors import scoped
 
@@ -21,8 +20,8 @@ def churn_flag_list(
 
 
 def churn_flag_get(*, user, pk) -> ChurnFlag:
-    """One flag of a client `user` may see, else Http404."""
+    """One flag of a client `user` may see, else ChurnFlag.DoesNotExist."""
     try:
         return churn_flag_list(user=user, status=None).get(pk=pk)
-    except (ChurnFlag.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such flag.") from exc
+    except (ValueError, TypeError) as exc:
+        raise ChurnFlag.DoesNotExist("No such flag.") from exc

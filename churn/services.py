@@ -127,7 +127,7 @@ def churn_flag_resolve(
     """Close an open flag with its outcome (retained / lost / not a risk).
 
     The flag's generated churn task is closed with it; the nightly run may raise the
-    code again for the client from now on. Http404 when `user` may not see the
+    code again for the client from now on. ChurnFlag.DoesNotExist when `user` may not see the
     client; PermissionDenied for a read-only role (head office); ValidationError for
     an unknown outcome or a flag already resolved.
     """

@@ -7,6 +7,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from brokercrm.doors import or_404
+
 from .forms import ChurnFlagResolveForm
 from .selectors import churn_flag_get
 from .services import churn_flag_resolve
@@ -16,7 +18,7 @@ from .services import churn_flag_resolve
 @require_POST
 def flag_resolve(request, pk: int):
     """Resolve a flag from the client page; back to the client either way."""
-    flag = churn_flag_get(user=request.user, pk=pk)
+    flag = or_404(churn_flag_get, user=request.user, pk=pk)
     form = ChurnFlagResolveForm(request.POST)
     if form.is_valid():
         try:

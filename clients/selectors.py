@@ -7,7 +7,6 @@ here and in the other apps, starts from it, so a new page has no way around it.
 """
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from advisors.models import BookShare, Branch, Role
 
@@ -74,11 +73,12 @@ def client_list(*, user, search: str = "", branch=None) -> QuerySet[Client]:
 
 
 def client_get(*, user, pk) -> Client:
-    """One client `user` may see, else Http404 (never a hint that it exists)."""
+    """One client `user` may see, else Client.DoesNotExist (never a hint that it
+    exists: the doors answer 404)."""
     try:
         return client_list(user=user).get(pk=pk)
-    except (Client.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such client.") from exc
+    except (ValueError, TypeError) as exc:
+        raise Client.DoesNotExist("No such client.") from exc
 
 
 def account_list(*, user) -> QuerySet[Account]:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from brokercrm.doors import or_404
 from tiers.selectors import latest_tiers
 
 from . import selectors
@@ -25,7 +26,7 @@ def home(request):
 @login_required
 def client_detail(request, pk: int):
     """One client with accounts, latest holdings and recent activity; 404 if not theirs."""
-    client = selectors.client_get(user=request.user, pk=pk)
+    client = or_404(selectors.client_get, user=request.user, pk=pk)
     user = request.user
     context = {
         "client": client,

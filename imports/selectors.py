@@ -1,7 +1,6 @@
 """Reads of import batches, scoped like the branch's data: admins see their branch."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from clients import permissions
 
@@ -19,7 +18,8 @@ def batch_list(*, user) -> QuerySet[ImportBatch]:
 
 
 def batch_get(*, user, pk) -> ImportBatch:
+    """One import the user may see, else ImportBatch.DoesNotExist."""
     try:
         return batch_list(user=user).get(pk=pk)
-    except (ImportBatch.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such import.") from exc
+    except (ValueError, TypeError) as exc:
+        raise ImportBatch.DoesNotExist("No such import.") from exc

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
+from brokercrm.doors import or_404
 from clients.permissions import may_import
 
 from .forms import UploadForm
@@ -86,7 +87,7 @@ def upload_view(request):
 def batch_detail_view(request, pk: int):
     """A batch: the preview of a checked file, or the progress and report of an import."""
     batches_expire()
-    batch = batch_get(user=request.user, pk=pk)
+    batch = or_404(batch_get, user=request.user, pk=pk)
     first_rows, header = [], []
     if _previewed(batch):
         try:
@@ -114,7 +115,7 @@ def batch_detail_view(request, pk: int):
 def confirm_view(request, pk: int):
     """Import a previewed file for real, as a Celery task."""
     _admin(request)
-    preview = batch_get(user=request.user, pk=pk)
+    preview = or_404(batch_get, user=request.user, pk=pk)
     if not _previewed(preview):
         raise PermissionDenied
     batch = batch_create(
@@ -134,7 +135,7 @@ def confirm_view(request, pk: int):
 def progress_view(request, pk: int):
     """The htmx fragment polled while a batch runs; the report once it is done."""
     batches_expire()
-    batch = batch_get(user=request.user, pk=pk)
+    batch = or_404(batch_get, user=request.user, pk=pk)
     if batch.is_finished and request.GET.get("reload"):
         # The page was drawn before the batch finished: show it whole (preview,
         # errors, confirm button), not just this fragment.
@@ -152,7 +153,7 @@ def progress_view(request, pk: int):
 def report_view(request, pk: int):
     """A batch's report as CSV: the counts, then every bad row."""
     batches_expire()
-    batch = batch_get(user=request.user, pk=pk)
+    batch = or_404(batch_get, user=request.user, pk=pk)
     response = HttpResponse(
         "\ufeff" + report_csv(batch), content_type="text/csv; charset=utf-8"
     )

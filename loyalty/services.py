@@ -49,7 +49,11 @@ from .models import (
 
 
 class PointsError(ValidationError):
-    """A points operation that cannot be done, with a message for the user."""
+    """A points operation that cannot be done, with a message for the user.
+
+    code "invalid": the request itself is wrong (the API answers 400); any other code
+    (or none): the state does not allow it now — balance, stock, already done (409).
+    """
 
 
 ENTRY_COLUMNS = [
@@ -471,10 +475,12 @@ def redemption_create(
     """
     _check_may_redeem(user, client)
     if not idempotency_key or len(idempotency_key) > 200:
-        raise PointsError(_("An idempotency key (1–200 characters) is required."))
+        raise PointsError(
+            _("An idempotency key (1–200 characters) is required."), code="invalid"
+        )
     quantity = int(quantity)
     if quantity < 1:
-        raise PointsError(_("The quantity must be at least 1."))
+        raise PointsError(_("The quantity must be at least 1."), code="invalid")
     fingerprint = _fingerprint(client=client, item=item, quantity=quantity)
     keys = Redemption.objects.filter(branch_id=client.branch_id)
     existing = keys.filter(idempotency_key=idempotency_key).first()
@@ -615,9 +621,11 @@ def entry_reverse(*, user, entry: PointsEntry, reason: str, on=None) -> PointsEn
     client = entry.client
     _check_manager(user, client)
     if entry.kind in (EntryKind.EXPIRY, EntryKind.REVERSAL):
-        raise PointsError(_("Expiry entries and reversals cannot be reversed."))
+        raise PointsError(
+            _("Expiry entries and reversals cannot be reversed."), code="invalid"
+        )
     if not reason.strip():
-        raise PointsError(_("Say why the entry is reversed."))
+        raise PointsError(_("Say why the entry is reversed."), code="invalid")
     on = on or timezone.localdate()
     Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
         "pk"
@@ -667,14 +675,15 @@ def adjustment_request(*, user, client, delta: int, reason: str) -> PointsAdjust
     _check_manager(user, client)
     delta = int(delta)
     if delta == 0:
-        raise PointsError(_("An adjustment must change the balance."))
+        raise PointsError(_("An adjustment must change the balance."), code="invalid")
     if abs(delta) > ADJUSTMENT_MAX_POINTS:
         raise PointsError(
             _("An adjustment may change at most %(limit)s points.")
-            % {"limit": ADJUSTMENT_MAX_POINTS}
+            % {"limit": ADJUSTMENT_MAX_POINTS},
+            code="invalid",
         )
     if not reason.strip():
-        raise PointsError(_("Say why the points are adjusted."))
+        raise PointsError(_("Say why the points are adjusted."), code="invalid")
     adjustment = PointsAdjustment.objects.create(
         branch_id=client.branch_id,
         client=client,
@@ -799,7 +808,9 @@ def points_merge(*, user, source, target) -> int:
     entries copied.
     """
     if source.pk == target.pk or source.branch_id != target.branch_id:
-        raise PointsError(_("Points merge only between two clients of one branch."))
+        raise PointsError(
+            _("Points merge only between two clients of one branch."), code="invalid"
+        )
     if not permissions.may_merge_points(user, source):
         raise PermissionDenied(_("Only a manager or admin of the branch may merge."))
     for client_id in sorted((source.pk, target.pk)):

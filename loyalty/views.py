@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from brokercrm.doors import or_404
 from clients import permissions
 from clients.selectors import client_get
 
@@ -71,14 +72,14 @@ def _error_text(exc) -> str:
 @login_required
 def client_points(request, pk: int):
     """The client's points panel: balance, history, redeem form (htmx fragment)."""
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     return _panel(request, client)
 
 
 @login_required
 @require_POST
 def client_redeem(request, pk: int):
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     items = selectors.catalogue_list(branch_id=client.branch_id)
     form = RedeemForm(request.POST, items=items)
     if not form.is_valid():
@@ -104,7 +105,7 @@ def client_redeem(request, pk: int):
 @login_required
 @require_POST
 def client_adjust(request, pk: int):
-    client = client_get(user=request.user, pk=pk)
+    client = or_404(client_get, user=request.user, pk=pk)
     form = AdjustmentForm(request.POST)
     if not form.is_valid():
         return _panel(request, client, adjust_form=form, status=400)

@@ -38,6 +38,7 @@ from advisors.models import Branch
 from brokercrm.db import Heartbeat
 from churn import services as churn_services
 from clients import services as clients_services
+from kpis import services as kpis_services
 from loyalty import selectors as loyalty_selectors
 from loyalty import services as loyalty_services
 from tiers import services as tiers_services
@@ -64,8 +65,9 @@ class NightlyContext:
 
 
 # Steps run inside the swap transaction after the flags and tasks: (name, callable).
-# The KPI snapshot goes here, e.g. ("kpis", kpis.services.kpi_snapshot_take).
-SNAPSHOT_STEPS: list[tuple[str, Callable[[NightlyContext], dict | None]]] = []
+SNAPSHOT_STEPS: list[tuple[str, Callable[[NightlyContext], dict | None]]] = [
+    ("kpis", kpis_services.kpi_snapshot_step),
+]
 
 
 def nightly_run(*, branch: Branch, as_of: date) -> ScoreRun:

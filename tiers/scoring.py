@@ -70,13 +70,38 @@ def is_open_on(clients: pd.DataFrame, as_of: date) -> pd.Series:
     )
 
 
+def client_positions(positions: pd.DataFrame) -> pd.DataFrame:
+    """Account holdings → one row per client and security (SPEC §3 conventions)."""
+    if "security_id" not in positions.columns:
+        return positions.copy()
+    pos = positions.copy()
+    costed = pos["cost_price"].notna()
+    pos["cost_quantity"] = pos["quantity"].where(costed, 0.0)
+    pos["cost_amount"] = (pos["quantity"] * pos["cost_price"]).where(costed, 0.0)
+    grouped = pos.groupby(["client_id", "security_id"], sort=False).agg(
+        kind=("kind", "first"),
+        quantity=("quantity", "sum"),
+        market_value=("market_value", "sum"),
+        cost_quantity=("cost_quantity", "sum"),
+        cost_amount=("cost_amount", "sum"),
+    )
+    has_cost = grouped["cost_quantity"] != 0
+    grouped["cost_price"] = (grouped["cost_amount"] / grouped["cost_quantity"]).where(
+        has_cost
+    )
+    return grouped.drop(columns=["cost_quantity", "cost_amount"]).reset_index()
+
+
 def position_features(
     positions: pd.DataFrame, assets: pd.Series, policy: Policy
 ) -> pd.DataFrame:
     """max_position_share, equity_share and the two alerts from latest positions.
 
-    `positions`: client_id, kind, quantity, cost_price, market_value (rows of each
-    account's latest position date, quantity 0 already dropped). `assets` by client.
+    `positions`: client_id, security_id, kind, quantity, cost_price, market_value
+    (rows of each account's latest position date, quantity 0 already dropped). A
+    client's position in a security is summed over the client's accounts (SPEC §3):
+    quantity and market_value added, cost the quantity-weighted average cost_price.
+    Without a security_id column each row is its own position. `assets` by client.
     """
     out = pd.DataFrame(
         {
@@ -89,7 +114,7 @@ def position_features(
     )
     if positions.empty:
         return out
-    pos = positions.copy()
+    pos = client_positions(positions)
     pos["assets"] = pos["client_id"].map(assets).astype("float64")
     has_assets = pos["assets"].fillna(0) > 0
     pos["share"] = (pos["market_value"] / pos["assets"]).where(has_assets, 0.0)

@@ -1,11 +1,9 @@
 """The points API: the same services and scope as the client page (SPEC §6)."""
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
@@ -36,16 +34,6 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-def _refused(exc) -> Response:
-    """A points operation the services refused: 403, or 409 with the message."""
-    if isinstance(exc, PermissionDenied):
-        raise ApiPermissionDenied(str(exc)) from exc
-    return Response(
-        {"detail": " ".join(exc.messages), "code": exc.code},
-        status=status.HTTP_409_CONFLICT,
-    )
-
-
 class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
     """Ledger entries of the clients the user may see; `?client=ID` for one client."""
 
@@ -58,12 +46,9 @@ class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
         entry = self.get_object()
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            reversal = services.entry_reverse(
-                user=request.user, entry=entry, reason=payload.validated_data["reason"]
-            )
-        except (PermissionDenied, services.PointsError) as exc:
-            return _refused(exc)
+        reversal = services.entry_reverse(
+            user=request.user, entry=entry, reason=payload.validated_data["reason"]
+        )
         return Response(
             PointsEntrySerializer(reversal).data, status=status.HTTP_201_CREATED
         )
@@ -106,16 +91,13 @@ class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         item = get_object_or_404(
             selectors.catalogue_list(branch_id=client.branch_id), pk=data["item"]
         )
-        try:
-            redemption = services.redemption_create(
-                user=request.user,
-                client=client,
-                item=item,
-                quantity=data["quantity"],
-                idempotency_key=key,
-            )
-        except (PermissionDenied, services.PointsError) as exc:
-            return _refused(exc)
+        redemption = services.redemption_create(
+            user=request.user,
+            client=client,
+            item=item,
+            quantity=data["quantity"],
+            idempotency_key=key,
+        )
         return Response(
             RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED
         )
@@ -138,15 +120,12 @@ class PointsAdjustmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         client = client_get(user=request.user, pk=data["client"])
-        try:
-            adjustment = services.adjustment_request(
-                user=request.user,
-                client=client,
-                delta=data["delta"],
-                reason=data["reason"],
-            )
-        except (PermissionDenied, services.PointsError) as exc:
-            return _refused(exc)
+        adjustment = services.adjustment_request(
+            user=request.user,
+            client=client,
+            delta=data["delta"],
+            reason=data["reason"],
+        )
         return Response(
             PointsAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED
         )
@@ -164,8 +143,5 @@ class PointsAdjustmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         return self._decide(services.adjustment_reject)
 
     def _decide(self, service):
-        try:
-            adjustment = service(user=self.request.user, adjustment=self.get_object())
-        except (PermissionDenied, services.PointsError) as exc:
-            return _refused(exc)
+        adjustment = service(user=self.request.user, adjustment=self.get_object())
         return Response(PointsAdjustmentSerializer(adjustment).data)

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from churn.models import ChurnFlag, FlagStatus
 from churn.services import churn_flag_resolve
@@ -57,7 +56,7 @@ def test_resolve_refuses_unknown_outcome_twice_and_strangers(
 
     with pytest.raises(ValidationError):
         churn_flag_resolve(user=advisor.user, flag_id=flag.pk, outcome="maybe")
-    with pytest.raises(Http404):
+    with pytest.raises(ChurnFlag.DoesNotExist):
         churn_flag_resolve(user=colleague.user, flag_id=flag.pk, outcome="lost")
     churn_flag_resolve(user=advisor.user, flag_id=flag.pk, outcome="lost")
     with pytest.raises(ValidationError):

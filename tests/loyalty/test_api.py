@@ -145,3 +145,34 @@ def test_a_manager_reverses_through_the_api(manager_user, client_):
     )
     assert response.status_code == 201 and response.json()["delta"] == -1000
     assert points_balance(client=client_) == 0
+
+
+def test_domain_errors_answer_400_409_in_one_shape(manager_user, client_):
+    c = api(manager_user)
+    # a request wrong in itself: 400 with the message and code
+    zero = c.post(
+        "/api/v1/loyalty/adjustments/",
+        {"client": client_.pk, "delta": 0, "reason": "x"},
+    )
+    assert zero.status_code == 400
+    assert zero.json() == {
+        "detail": "An adjustment must change the balance.",
+        "code": "invalid",
+    }
+    # a state that does not allow it (already reversed): 409
+    entry = PointsEntry.objects.get(client=client_)
+    url = f"/api/v1/loyalty/entries/{entry.pk}/reverse/"
+    assert c.post(url, {"reason": "duplicate"}).status_code == 201
+    again = c.post(url, {"reason": "duplicate"})
+    assert again.status_code == 409
+    assert again.json()["detail"] == "This entry was already reversed."
+
+
+def test_not_found_from_a_selector_is_404_in_zh_hans_too(colleague, client_):
+    response = api(colleague.user).post(
+        "/api/v1/loyalty/adjustments/",
+        {"client": client_.pk, "delta": 5, "reason": "x"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。"}

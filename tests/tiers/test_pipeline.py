@@ -414,3 +414,36 @@ def test_task_step_alone_raises_once_and_clears(branch, advisor, make):
     )
     assert tasks_apply(later) == {"tasks_created": 0, "tasks_cleared": 1}
     assert Task.objects.get(client=two, code="DRAWDOWN").status == "cleared"
+
+
+@pytest.mark.django_db
+def test_one_stock_in_two_accounts_at_29_percent_each_is_one_58_percent_position(
+    branch, advisor, make
+):
+    # given a C3 client holding one stock in each of two accounts, 29% of assets each
+    stock = make.Security(code="600036")
+    client = make.Client(
+        branch=branch, advisor=advisor, client_no="C9", risk_level="C3"
+    )
+    for account_no in ("889001", "889002"):
+        account = make.Account(client=client, account_no=account_no)
+        make.Balance(account=account, date=D, market_value=Decimal("500000"))
+        make.Position(
+            account=account,
+            date=D,
+            security=stock,
+            quantity=Decimal("10000"),
+            cost_price=Decimal("30"),
+            market_value=Decimal("290000"),
+        )
+
+    # when the night runs
+    services.nightly_run(branch=branch, as_of=D)
+
+    # then the client's position is 58%: concentration, high risk appetite, warning
+    score = ClientScore.objects.get(client=client)
+    assert score.features["max_position_share"] == pytest.approx(0.58)
+    assert score.alerts == "CONCENTRATION"
+    assert score.risk_appetite == "high"
+    assert score.suitability_warning is True
+    assert Task.objects.filter(client=client, code="CONCENTRATION").exists()

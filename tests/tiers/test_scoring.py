@@ -551,3 +551,34 @@ def test_explanation_names_the_deciding_values():
     )
     assert "lagging" in lines["trading_ability"]
     assert lines["maturity_stage"] == "current: 12 trades in the last 90 days"
+
+
+def test_a_position_is_summed_over_the_clients_accounts():
+    # given one stock held in two accounts at 29% of assets each (58% together), the
+    # second lot bought dearer, and a fund in one account
+    assets = pd.Series([1000.0], index=[1])
+    positions = pd.DataFrame(
+        {
+            "client_id": [1, 1, 1],
+            "security_id": [7, 7, 8],
+            "kind": ["stock", "stock", "fund"],
+            "quantity": [10.0, 30.0, 5.0],
+            "cost_price": [30.0, 50.0, 1.0],
+            "market_value": [290.0, 290.0, 100.0],
+        }
+    )
+
+    # when the client's positions are formed
+    merged = scoring.client_positions(positions)
+    result = scoring.position_features(positions, assets, POLICY)
+
+    # then the stock is one position of 40 shares at the weighted cost of 45
+    stock = merged[merged["security_id"] == 7].iloc[0]
+    assert (stock["quantity"], stock["market_value"]) == (40.0, 580.0)
+    assert stock["cost_price"] == pytest.approx(45.0)
+    # 58% of assets: concentration, and the largest position; 14.50 a share is
+    # 67.8% below the 45 cost on a position ≥ 20%: drawdown
+    assert result.loc[1, "max_position_share"] == pytest.approx(0.58)
+    assert bool(result.loc[1, "concentration"]) is True
+    assert bool(result.loc[1, "drawdown"]) is True
+    assert result.loc[1, "equity_share"] == pytest.approx(0.58)

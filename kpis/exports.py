@@ -1,0 +1,66 @@
+"""The SPEC §5 `export_kpis` CSV: advisors by employee_no then the branch row."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from .models import AdvisorKpi
+
+EXPORT_COLUMNS = [
+    "month",
+    "employee_no",
+    "clients",
+    "aum",
+    "net_new_assets",
+    "new_clients",
+    "lost_clients",
+    "commission",
+    "avg_return_90",
+    "contact_coverage",
+    "minutes_core_dormant",
+    "minutes_maintaining",
+    "minutes_precipitating",
+    "flags_open",
+    "flags_resolved",
+    "median_resolve_days",
+    "satisfaction",
+    "rank_aum",
+    "rank_commission",
+    "rank_net_new_assets",
+    "rank_contact_coverage",
+    "churn_rate_12m",
+]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str:
+    """Empty for null; decimals as stored (their places fixed by the model)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def safe_text(value: str) -> str:
+    """A text cell that a spreadsheet shows and never executes."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def kpi_export_row(row: AdvisorKpi) -> list[str]:
+    values = [row.month.strftime("%Y-%m"), safe_text(row.employee_no)]
+    values += [cell(getattr(row, column)) for column in EXPORT_COLUMNS[2:]]
+    return values
+
+
+def kpi_export_write(*, rows, stream) -> int:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(kpi_export_row(row))
+        count += 1
+    return count
