@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from advisors.models import Role
 
@@ -14,6 +15,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _language_reset_after_each_test():
+    """A request in Chinese leaves its language active in the thread: not for the next
+    test, which would then read Chinese messages."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
