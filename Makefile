@@ -9,7 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format install migrate seed serve bench services clean
+# The full durability soak (PostgreSQL + Redis): kill -9 of a worker, 5 trials each.
+SOAK := SOAK_TRIALS=5 SOAK_ROWS=1000000 SOAK_CLIENTS=1000
+
+.PHONY: soak audit lock demo test lint format install migrate seed serve bench services clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +41,18 @@ test: install
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+# Supply chain: bandit, the lock against the installed packages, pip-audit of the lock.
+audit: install
+	bash scripts/supply-chain
+
+# requirements.lock: the exact versions of every installed package (runtime and dev).
+lock: install
+	{ echo "# Exact versions installed by 'make install' (make lock); audited by pip-audit."; \
+	  $(PIP) freeze --exclude-editable | grep -v '^-e '; } > requirements.lock
+
+soak: install
+	$(SOAK) $(VENV)/bin/pytest -p no:cacheprovider -v tests/brokercrm/test_durability.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -116,7 +116,8 @@ def _setup(n_accounts: int, n_securities: int):
         TradeDay.objects.filter(account__branch=branch).delete()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {Trade._meta.db_table} WHERE branch_id = %s", [branch.pk]
+                f"DELETE FROM {Trade._meta.db_table} WHERE branch_id = %s",  # nosec B608 # identifiers from model _meta, values bound
+                [branch.pk],
             )
         ImportBatch.objects.filter(branch=branch).delete()
         account_nos = [f"BA{i:08d}" for i in range(n_accounts)]
@@ -267,7 +268,7 @@ def _ie_import(path) -> float:
     if result.has_errors() or result.has_validation_errors():
         sys.exit("django-import-export import failed")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {Trade._meta.db_table} WHERE trade_id LIKE 'IE%%'")
+        cursor.execute(f"DELETE FROM {Trade._meta.db_table} WHERE trade_id LIKE 'IE%%'")  # nosec B608 # identifiers from model _meta, values bound
     return elapsed
 
 

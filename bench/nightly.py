@@ -395,7 +395,7 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
         "clients_interaction",
     ):
         cur.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608 # identifiers from model _meta, values bound
             f"(SELECT MAX(id) FROM {table}))"
         )
     log("rebuilding TradeDay (what every writer of trades does)")

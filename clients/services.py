@@ -97,7 +97,7 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
     table = TradeDay._meta.db_table
     columns = "account_id, date, trades, commission, amount, buy_amount"
     adding = (
-        f"ON CONFLICT (account_id, date) DO UPDATE SET "
+        f"ON CONFLICT (account_id, date) DO UPDATE SET "  # nosec B608 # identifiers from model _meta, values bound
         f"trades = {table}.trades + excluded.trades, "
         f"commission = {table}.commission + excluded.commission, "
         f"amount = {table}.amount + excluded.amount, "
@@ -106,7 +106,7 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) "
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) "  # nosec B608 # identifiers from model _meta, values bound
                 + adding,
                 [tuple(row) for row in rows],
             )
@@ -114,7 +114,7 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
         accounts = sorted({int(row[0]) for row in rows})
         days = sorted({str(row[1]) for row in rows})
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE account_id = ANY(%s) "
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE account_id = ANY(%s) "  # nosec B608 # identifiers from model _meta, values bound
             "AND date BETWEEN %s::date AND %s::date)",
             [accounts, days[0], days[-1]],
         )
@@ -132,7 +132,7 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
             copy.write(text)
         if stored:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                f"INSERT INTO {table} ({columns}) SELECT {columns} "  # nosec B608 # identifiers from model _meta, values bound
                 "FROM trade_day_added " + adding
             )
             cursor.execute("DROP TABLE trade_day_added")

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import get_valid_filename
@@ -79,7 +78,7 @@ def upload_view(request):
         user=request.user,
     )
     # A big file takes a while to check: the check is a task too, and the page polls.
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    import_batch_run_task.delay_on_commit(batch.pk)
     return redirect("imports:detail", pk=batch.pk)
 
 
@@ -127,7 +126,7 @@ def confirm_view(request, pk: int):
         partial=preview.partial or request.POST.get("partial") == "1",
         user=request.user,
     )
-    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    import_batch_run_task.delay_on_commit(batch.pk)
     return redirect("imports:detail", pk=batch.pk)
 
 

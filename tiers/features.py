@@ -62,7 +62,7 @@ def _dates(frame: pd.DataFrame, columns) -> pd.DataFrame:
 def load_clients(branch_id: int) -> pd.DataFrame:
     """The branch's clients with the attributes the rules read."""
     frame = _frame(
-        f"SELECT id, client_no, kind, opened_at, closed_at, investing_since, "
+        f"SELECT id, client_no, kind, opened_at, closed_at, investing_since, "  # nosec B608 # identifiers from model _meta, values bound
         f"relationship_level, risk_level, advisor_id FROM {_t(Client)} "
         f"WHERE branch_id = %s",
         [branch_id],
@@ -89,12 +89,12 @@ def load_balances(branch_id: int, d: date) -> pd.DataFrame:
 
     def at(day_param: str) -> str:
         return (
-            f"(SELECT b.total_assets FROM {bal} b WHERE b.account_id = a.id "
+            f"(SELECT b.total_assets FROM {bal} b WHERE b.account_id = a.id "  # nosec B608 # identifiers from model _meta, values bound
             f"AND b.date <= {day_param} ORDER BY b.date DESC LIMIT 1)"
         )
 
     sql = (
-        f"SELECT a.client_id, {at('%s')}, {at('%s')}, {at('%s')}, "
+        f"SELECT a.client_id, {at('%s')}, {at('%s')}, {at('%s')}, "  # nosec B608 # identifiers from model _meta, values bound
         f"(SELECT AVG(b.total_assets) FROM {bal} b WHERE b.account_id = a.id "
         f"AND b.date >= %s AND b.date <= %s), "
         f"(SELECT td.date FROM {_t(TradeDay)} td WHERE td.account_id = a.id "
@@ -198,7 +198,7 @@ def load_trade_days(branch_id: int, d: date) -> pd.DataFrame:
     sums, sum_params = _trade_day_sums(d)
     window = [branch_id, d - timedelta(365), d]
     per_account = _frame(
-        f"SELECT MIN(a.client_id), {sums} "
+        f"SELECT MIN(a.client_id), {sums} "  # nosec B608 # identifiers from model _meta, values bound
         f"FROM {_t(TradeDay)} cd JOIN {_t(Account)} a ON a.id = cd.account_id "
         "WHERE a.branch_id = %s AND cd.date >= %s AND cd.date <= %s "
         "GROUP BY cd.account_id",
@@ -210,7 +210,7 @@ def load_trade_days(branch_id: int, d: date) -> pd.DataFrame:
     frame = per_account.groupby("client_id").sum()
     accounts = _t(Account)
     merged = _frame(
-        f"SELECT cd.client_id, {sums} "
+        f"SELECT cd.client_id, {sums} "  # nosec B608 # identifiers from model _meta, values bound
         "FROM (SELECT a.client_id AS client_id, td.date AS date, "
         "SUM(td.trades) AS trades, SUM(td.commission) AS commission, "
         "SUM(td.amount) AS amount, SUM(td.buy_amount) AS buy_amount "
@@ -242,7 +242,7 @@ def load_buys(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
         Interaction.recommended.through._meta.db_table
     )
     sql = (
-        "SELECT t.id, a.client_id, t.trade_date, t.security_id, t.amount, s.listed_on "
+        "SELECT t.id, a.client_id, t.trade_date, t.security_id, t.amount, s.listed_on "  # nosec B608 # identifiers from model _meta, values bound
         f"FROM {_t(Trade)} t JOIN {_t(Account)} a ON a.id = t.account_id "
         f"JOIN {_t(Security)} s ON s.id = t.security_id "
         "WHERE t.branch_id = %s AND t.side = 'B' AND t.trade_date >= %s "
@@ -274,7 +274,7 @@ def load_buys(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
         policy.risk.new_issue_days
     )
     recs = _frame(
-        f"SELECT i.client_id, r.security_id, i.date FROM {_t(Interaction)} i "
+        f"SELECT i.client_id, r.security_id, i.date FROM {_t(Interaction)} i "  # nosec B608 # identifiers from model _meta, values bound
         f"JOIN {rec_table} r ON r.interaction_id = i.id "
         "WHERE i.branch_id = %s AND i.date >= %s AND i.date < %s",
         [branch_id, w90 - timedelta(days), d],
@@ -301,7 +301,7 @@ def load_positions(branch_id: int, d: date) -> pd.DataFrame:
     """
     pos = _t(Position)
     sql = (
-        "WITH latest AS (SELECT a.id AS account_id, a.client_id AS client_id, "
+        "WITH latest AS (SELECT a.id AS account_id, a.client_id AS client_id, "  # nosec B608 # identifiers from model _meta, values bound
         f"(SELECT p2.date FROM {pos} p2 WHERE p2.account_id = a.id AND p2.date <= %s "
         "ORDER BY p2.date DESC LIMIT 1) AS day "
         f"FROM {_t(Account)} a WHERE a.branch_id = %s) "
@@ -334,7 +334,7 @@ def load_cash_flows(branch_id: int, d: date) -> pd.DataFrame:
     )
     w30 = d - timedelta(29)
     sql = (
-        f"SELECT a.client_id, SUM(CASE WHEN f.date >= %s THEN {signed} ELSE 0 END), "
+        f"SELECT a.client_id, SUM(CASE WHEN f.date >= %s THEN {signed} ELSE 0 END), "  # nosec B608 # identifiers from model _meta, values bound
         f"SUM({signed}), SUM(CASE WHEN f.date >= %s AND f.type = 'custody_out' "
         "THEN 1 ELSE 0 END) "
         f"FROM {_t(CashFlow)} f JOIN {_t(Account)} a ON a.id = f.account_id "
@@ -355,7 +355,7 @@ def load_interactions(branch_id: int, d: date) -> pd.DataFrame:
     contact = "i.channel IN ('call', 'visit', 'email', 'message')"
     w90, w365 = d - timedelta(89), d - timedelta(364)
     sql = (
-        "SELECT i.client_id, "
+        "SELECT i.client_id, "  # nosec B608 # identifiers from model _meta, values bound
         f"SUM(CASE WHEN i.date >= %s AND {contact} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN i.date >= %s AND {contact} THEN i.minutes ELSE 0 END), "
         "SUM(CASE WHEN i.date >= %s THEN 1 ELSE 0 END), "
@@ -385,7 +385,7 @@ def load_interactions(branch_id: int, d: date) -> pd.DataFrame:
 def load_feedback(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
     """Per client mean feedback score over the last 180 days."""
     frame = _frame(
-        f"SELECT client_id, AVG(score) FROM {_t(Feedback)} WHERE branch_id = %s "
+        f"SELECT client_id, AVG(score) FROM {_t(Feedback)} WHERE branch_id = %s "  # nosec B608 # identifiers from model _meta, values bound
         "AND date >= %s AND date <= %s GROUP BY client_id",
         [branch_id, d - timedelta(policy.churn.feedback_days - 1), d],
         ["client_id", "feedback_avg_180"],
@@ -396,7 +396,7 @@ def load_feedback(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
 def load_referrals(branch_id: int, d: date) -> pd.DataFrame:
     """Per referring client: referred clients who opened in w365."""
     frame = _frame(
-        f"SELECT r.referred_by_id, COUNT(*) FROM {_t(Client)} r "
+        f"SELECT r.referred_by_id, COUNT(*) FROM {_t(Client)} r "  # nosec B608 # identifiers from model _meta, values bound
         f"JOIN {_t(Client)} c ON c.id = r.referred_by_id WHERE c.branch_id = %s "
         "AND r.opened_at >= %s AND r.opened_at <= %s GROUP BY r.referred_by_id",
         [branch_id, d - timedelta(364), d],
@@ -411,7 +411,7 @@ def load_benchmark_return(d: date, policy: Policy) -> float:
 
     def close_at(day_param: str) -> str:
         return (
-            f"(SELECT p.close FROM {_t(Price)} p JOIN {_t(Security)} s "
+            f"(SELECT p.close FROM {_t(Price)} p JOIN {_t(Security)} s "  # nosec B608 # identifiers from model _meta, values bound
             "ON s.id = p.security_id WHERE s.code = %s AND s.kind = 'index' "
             f"AND p.date <= {day_param} ORDER BY p.date DESC LIMIT 1)"
         )

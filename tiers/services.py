@@ -343,3 +343,23 @@ def scoring_policy_save(
         note=note,
         created_by=user,
     )
+
+
+def runs_abandon(*, branch_id: int, as_of: date, after_id: int, reason: str) -> int:
+    """Mark failed the runs of a date still `running` whose worker died, and drop
+    their rows (a re-delivered task calls it for the runs its earlier delivery began).
+    """
+    with transaction.atomic():
+        dead = list(
+            ScoreRun.objects.filter(
+                branch_id=branch_id,
+                date=as_of,
+                status=RunStatus.RUNNING,
+                pk__gt=after_id,
+            ).values_list("pk", flat=True)
+        )
+        ClientScore.objects.filter(run_id__in=dead).delete()
+        ScoreRun.objects.filter(pk__in=dead).update(
+            status=RunStatus.FAILED, error=reason, finished_at=timezone.now()
+        )
+    return len(dead)

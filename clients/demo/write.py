@@ -51,7 +51,7 @@ def _insert(model: type[models.Model], columns: list[str], rows) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # nosec B608 # identifiers from model _meta, values bound
     return len(rows)
 
 
@@ -236,7 +236,7 @@ def demo_branch_write(
     referred = np.flatnonzero(cl["referred_by"].to_numpy() >= 0)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {Client._meta.db_table} SET referred_by_id = %s WHERE id = %s",
+            f"UPDATE {Client._meta.db_table} SET referred_by_id = %s WHERE id = %s",  # nosec B608 # identifiers from model _meta, values bound
             [
                 (int(client_pk[cl["referred_by"].iat[i]]), int(client_pk[i]))
                 for i in referred

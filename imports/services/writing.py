@@ -155,7 +155,7 @@ class _Copying:
             with connection.cursor() as cursor:
                 if _codepoint_order(cursor):
                     cursor.execute(
-                        f"SELECT max({q(column)}) FROM {q(self.target.table)} "
+                        f"SELECT max({q(column)}) FROM {q(self.target.table)} "  # nosec B608 # quoted target and stage identifiers, values bound
                         f"WHERE {where}",
                         list(scope.values()),
                     )
@@ -174,7 +174,7 @@ class _Copying:
                 # Keys in a gap between stored ones: one probe of the index tells,
                 # with nothing else sent.
                 cursor.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {q(self.target.table)} "
+                    f"SELECT EXISTS (SELECT 1 FROM {q(self.target.table)} "  # nosec B608 # quoted target and stage identifiers, values bound
                     f"WHERE {where} AND {q(column)} BETWEEN %s AND %s)",
                     [*scope.values(), distinct[0], distinct[-1]],
                 )
@@ -209,12 +209,13 @@ class _Copying:
         q = connection.ops.quote_name
         table = q(self.target.table)
         cursor.execute(
-            f"SELECT count(*) FROM {table} WHERE {where}", list(scope.values())
+            f"SELECT count(*) FROM {table} WHERE {where}",  # nosec B608 # quoted target and stage identifiers, values bound
+            list(scope.values()),
         )
         if cursor.fetchone()[0] > STORED_KEYS_MAX:
             return
         cursor.execute(
-            f"SELECT count(*), string_agg({q(column)}, chr(31)) FROM {table} "
+            f"SELECT count(*), string_agg({q(column)}, chr(31)) FROM {table} "  # nosec B608 # quoted target and stage identifiers, values bound
             f"WHERE {where}",
             list(scope.values()),
         )
@@ -222,7 +223,8 @@ class _Copying:
         keys = joined.split("\x1f") if joined else []
         if len(keys) != count:  # a key holding the separator: as rows instead
             cursor.execute(
-                f"SELECT {q(column)} FROM {table} WHERE {where}", list(scope.values())
+                f"SELECT {q(column)} FROM {table} WHERE {where}",  # nosec B608 # quoted target and stage identifiers, values bound
+                list(scope.values()),
             )
             keys = [row[0] for row in cursor.fetchall()]
         self._stored = set(keys)
@@ -379,7 +381,8 @@ class StagingWriter(_Copying):
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {self.stage} WHERE _line = ANY(%s)", [list(lines)]
+                f"DELETE FROM {self.stage} WHERE _line = ANY(%s)",  # nosec B608 # quoted target and stage identifiers, values bound
+                [list(lines)],
             )
             self.staged -= cursor.rowcount
 
@@ -387,10 +390,10 @@ class StagingWriter(_Copying):
         """Distinct values of a column in the file (and in the rows they match)."""
         self._end_copy()
         q = connection.ops.quote_name
-        sql = f"SELECT DISTINCT {q(column)} FROM {self.stage}"
+        sql = f"SELECT DISTINCT {q(column)} FROM {self.stage}"  # nosec B608 # quoted target and stage identifiers, values bound
         if existing_too:
             sql += (
-                f" UNION SELECT DISTINCT t.{q(column)} FROM {q(self.target.table)} t "
+                f" UNION SELECT DISTINCT t.{q(column)} FROM {q(self.target.table)} t "  # nosec B608 # quoted target and stage identifiers, values bound
                 f"JOIN {self.stage} s ON {self._join()}"
             )
         with connection.cursor() as cursor:
@@ -414,13 +417,13 @@ class StagingWriter(_Copying):
                 counts.new = self.staged
             else:
                 cursor.execute(
-                    f"SELECT count(*) FROM {self.stage} s WHERE NOT EXISTS "
+                    f"SELECT count(*) FROM {self.stage} s WHERE NOT EXISTS "  # nosec B608 # quoted target and stage identifiers, values bound
                     f"(SELECT 1 FROM {table} t WHERE {self._join()})"
                 )
                 counts.new = cursor.fetchone()[0]
             if mode == "upsert":
                 cursor.execute(
-                    f"SELECT count(*) FROM {table} t JOIN {self.stage} s "
+                    f"SELECT count(*) FROM {table} t JOIN {self.stage} s "  # nosec B608 # quoted target and stage identifiers, values bound
                     f"ON {self._join()} WHERE {self._differs()}"
                 )
                 counts.updated = cursor.fetchone()[0]
@@ -455,7 +458,7 @@ class StagingWriter(_Copying):
                     f"{q(c)} = COALESCE(s.{q(c)}, t.{q(c)})" for c in changing
                 )
                 cursor.execute(
-                    f"UPDATE {table} t SET {sets} FROM {self.stage} s "
+                    f"UPDATE {table} t SET {sets} FROM {self.stage} s "  # nosec B608 # quoted target and stage identifiers, values bound
                     f"WHERE {self._join()} AND {self._differs()}"
                 )
                 counts.updated = cursor.rowcount
@@ -472,10 +475,10 @@ class StagingWriter(_Copying):
             unseen = (
                 ""
                 if self.checked
-                else f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {self._join()})"
+                else f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {self._join()})"  # nosec B608 # quoted target and stage identifiers, values bound
             )
             cursor.execute(
-                f"INSERT INTO {table} ({self._columns_sql}) SELECT {values} "
+                f"INSERT INTO {table} ({self._columns_sql}) SELECT {values} "  # nosec B608 # quoted target and stage identifiers, values bound
                 f"FROM {self.stage} s {unseen} ON CONFLICT ({keys}) DO NOTHING"
             )
             counts.new = cursor.rowcount
