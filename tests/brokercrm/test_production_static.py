@@ -41,7 +41,7 @@ def database_url(tmp_path) -> str:
 def get(url: str):
     request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
