@@ -17,4 +17,5 @@ urlpatterns = [
     path("churn/", include("churn.urls")),
     path("imports/", include("imports.urls")),
     path("", include("clients.urls")),
+    path("", include("workspace.urls")),
 ]

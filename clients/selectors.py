@@ -16,6 +16,7 @@ from .models import (
     CashFlow,
     Client,
     Feedback,
+    Household,
     Interaction,
     Position,
     Task,
@@ -167,3 +168,18 @@ def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
     for account_id, day in latest.items():
         condition |= Q(account_id=account_id, date=day)
     return positions.filter(condition).exclude(quantity=0).order_by("-market_value")
+
+
+def household_list(*, user) -> QuerySet[Household]:
+    """Households with at least one member `user` may see."""
+    return Household.objects.filter(
+        pk__in=client_scope(user).filter(household__isnull=False).values("household_id")
+    )
+
+
+def household_get(*, user, pk) -> Household:
+    """One household with a member in `user`'s scope, else Household.DoesNotExist."""
+    try:
+        return household_list(user=user).get(pk=pk)
+    except (ValueError, TypeError) as exc:
+        raise Household.DoesNotExist("No such household.") from exc

@@ -1,14 +1,25 @@
 """Writes to the branch's book that more than one door needs."""
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Count, DecimalField, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from .models import (
+    CONTACT_CHANNELS,
+    Channel,
+    Client,
+    Household,
+    Interaction,
+    RelationshipLevel,
+    Security,
     Side,
     Task,
     TaskKind,
@@ -137,6 +148,223 @@ def _trade_days_add(rows: Sequence[tuple]) -> int:
             )
             cursor.execute("DROP TABLE trade_day_added")
         return len(rows)
+
+
+# --- the advisor's work on one client (pages and API call the same functions) ----------
+
+
+def _workable_client(*, user, client_id: int):
+    """The client if `user` may work it; DoesNotExist outside the scope, else PermissionDenied."""
+    from .permissions import may_work_client
+    from .selectors import client_get
+
+    client = client_get(user=user, pk=client_id)
+    if not may_work_client(user, client):
+        raise PermissionDenied(_("Your role may read but not change data."))
+    return client
+
+
+def _workable_task(*, user, task_id: int) -> Task:
+    from .selectors import task_list
+
+    try:
+        task = task_list(user=user, status=None).get(pk=task_id)
+    except (ValueError, TypeError) as exc:
+        raise Task.DoesNotExist("No such task.") from exc
+    _workable_client(user=user, client_id=task.client_id)
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+def _contact_clears_cadence(*, user, client, day: date) -> int:
+    """A contact closes the client's open overdue-contact task; returns how many closed."""
+    return Task.objects.filter(
+        client=client, kind=TaskKind.CADENCE, status=TaskStatus.OPEN
+    ).update(
+        status=TaskStatus.DONE,
+        outcome=gettext("Contact logged on %(day)s.") % {"day": day.isoformat()},
+        completed_at=timezone.now(),
+        completed_by=user,
+    )
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    user,
+    client_id: int,
+    channel: str,
+    minutes: int,
+    summary: str = "",
+    recommended_codes: Sequence[str] = (),
+    day: date | None = None,
+) -> Interaction:
+    """Log a contact (call, visit, email, message…) the user had with a client.
+
+    A contact (not an activity or complaint) closes the open overdue-contact task.
+    ValidationError names the field: an unknown channel, negative or absurd minutes,
+    a date in the future, an unknown security code.
+    """
+    client = _workable_client(user=user, client_id=client_id)
+    today = timezone.localdate()
+    day = day or today
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    if minutes is None or minutes < 0 or minutes > 24 * 60:
+        errors["minutes"] = _("Minutes must be between 0 and 1440.")
+    if day > today:
+        errors["date"] = _("A contact cannot be dated in the future.")
+    codes = [c.strip() for c in recommended_codes if c and c.strip()]
+    securities = list(Security.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {s.code for s in securities})
+    if unknown:
+        errors["recommended"] = _("Unknown security code: %(codes)s.") % {
+            "codes": ", ".join(unknown)
+        }
+    if errors:
+        raise ValidationError(errors)
+    advisor = getattr(user, "advisor", None) if user.role == "advisor" else None
+    interaction = Interaction.objects.create(
+        branch_id=client.branch_id,
+        interaction_id=f"W{uuid.uuid4().hex[:20]}",
+        date=day,
+        client=client,
+        advisor=advisor or client.advisor,
+        channel=channel,
+        minutes=minutes,
+        summary=summary.strip(),
+    )
+    if securities:
+        interaction.recommended.set(securities)
+    if channel in CONTACT_CHANNELS:
+        _contact_clears_cadence(user=user, client=client, day=day)
+    return interaction
+
+
+@transaction.atomic
+def task_create(
+    *, user, client_id: int, title: str, due_date: date, detail: str = ""
+) -> Task:
+    """A manual follow-up on a client, owned by the client's advisor."""
+    client = _workable_client(user=user, client_id=client_id)
+    title = (title or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Say what to follow up.")
+    if due_date is None:
+        errors["due_date"] = _("Give a due date.")
+    if errors:
+        raise ValidationError(errors)
+    return Task.objects.create(
+        branch_id=client.branch_id,
+        client=client,
+        owner=client.advisor,
+        kind=TaskKind.MANUAL,
+        title=title[:200],
+        detail=detail,
+        due_date=due_date,
+        raised_on=timezone.localdate(),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def task_complete(*, user, task_id: int, outcome: str) -> Task:
+    """Close an open task with what came of it (the outcome is required)."""
+    task = _workable_task(user=user, task_id=task_id)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Say what came of it.")})
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(_("This task is already closed."))
+    task.status = TaskStatus.DONE
+    task.outcome = outcome[:2000]
+    task.completed_at = timezone.now()
+    task.completed_by = user
+    task.save(update_fields=["status", "outcome", "completed_at", "completed_by"])
+    return task
+
+
+@transaction.atomic
+def task_snooze(*, user, task_id: int, until: date) -> Task:
+    """Move an open task's due date to a later day."""
+    task = _workable_task(user=user, task_id=task_id)
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(_("This task is already closed."))
+    if until is None or until <= timezone.localdate():
+        raise ValidationError({"until": _("Snooze to a day after today.")})
+    task.due_date = until
+    task.save(update_fields=["due_date"])
+    return task
+
+
+@transaction.atomic
+def relationship_level_set(*, user, client_id: int, level: str) -> Client:
+    """The actual relationship level the advisor keeps with the client (SPEC §3.2)."""
+    client = _workable_client(user=user, client_id=client_id)
+    if level not in RelationshipLevel.values:
+        raise ValidationError({"level": _("Unknown relationship level.")})
+    client.relationship_level = level
+    client.save(update_fields=["relationship_level", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def household_create(
+    *, user, name: str, kind: str = Household.Kind.FAMILY, client_ids: Sequence[int]
+) -> Household:
+    """Group clients the user may work into a new household (at least one)."""
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = _("Give the household a name.")
+    if kind not in Household.Kind.values:
+        errors["kind"] = _("Unknown household kind.")
+    if not client_ids:
+        errors["clients"] = _("Choose at least one client.")
+    if errors:
+        raise ValidationError(errors)
+    clients = [_workable_client(user=user, client_id=pk) for pk in client_ids]
+    branches = {c.branch_id for c in clients}
+    if len(branches) != 1:
+        raise ValidationError({"clients": _("Members must be of one branch.")})
+    household = Household.objects.create(
+        branch_id=branches.pop(), name=name[:200], kind=kind
+    )
+    Client.objects.filter(pk__in=[c.pk for c in clients]).update(household=household)
+    return household
+
+
+def _visible_household(*, user, household_id: int) -> Household:
+    from .selectors import household_get
+
+    return household_get(user=user, pk=household_id)
+
+
+@transaction.atomic
+def household_add_member(*, user, household_id: int, client_id: int) -> Client:
+    """Put a client the user may work into a household they can see."""
+    household = _visible_household(user=user, household_id=household_id)
+    client = _workable_client(user=user, client_id=client_id)
+    if client.branch_id != household.branch_id:
+        raise ValidationError({"client": _("Members must be of one branch.")})
+    client.household = household
+    client.save(update_fields=["household", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def household_remove_member(*, user, household_id: int, client_id: int) -> Client:
+    """Take a client out of its household (an emptied household is deleted)."""
+    household = _visible_household(user=user, household_id=household_id)
+    client = _workable_client(user=user, client_id=client_id)
+    if client.household_id != household.pk:
+        raise ValidationError({"client": _("This client is not in the household.")})
+    client.household = None
+    client.save(update_fields=["household", "updated_at"])
+    if not household.members.exists():
+        household.delete()
+    return client
 
 
 # --- generated tasks (the nightly run's task step) -----------------------------------

@@ -4,7 +4,6 @@ import os
 
 import pytest
 from django.db import connection, connections
-from django.utils import translation
 
 from advisors.models import Role
 
@@ -18,11 +17,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _language_reset_after_each_test():
-    """A request in Chinese leaves its language active in the thread: not for the next
-    test, which would then read Chinese messages."""
+def _default_language():
+    """Each test starts in the default language: a request in Chinese (the locale
+    middleware activates it for the thread) must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
     yield
-    translation.deactivate()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

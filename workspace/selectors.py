@@ -8,7 +8,13 @@ clients or a manager's 50,000.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import date, timedelta
+
 from django.db.models import (
+    DateField,
     F,
     FilteredRelation,
     FloatField,
@@ -16,9 +22,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
+    Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from clients.models import CONTACT_CHANNELS, Client, Interaction
 from clients.selectors import client_scope
@@ -82,3 +91,150 @@ def book_list(*, user, branch_ids=None) -> QuerySet[Client]:
             last_contact=Subquery(last_contact),
         )
     )
+
+
+# --- the book's pages: sort on any column, keyset pagination --------------------------
+
+#: Sortable columns: name -> (expression kind, sentinel for nulls placed last).
+SORT_KINDS = {
+    "client_no": "str",
+    "name": "str",
+    "value_score": "num",
+    "contribution_score": "num",
+    "assets": "num",
+    "churn_risk": "num",
+    "last_contact": "date",
+    "opened_at": "date",
+}
+DEFAULT_SORT = "-value_score"
+_LOW = {"num": -1e18, "date": date(1900, 1, 1)}
+_HIGH = {"num": 1e18, "date": date(9999, 12, 31)}
+
+
+def sort_parse(value: str | None) -> tuple[str, bool]:
+    """`-assets` → ("assets", descending); unknown columns fall back to the default."""
+    value = (value or "").strip()
+    column = value.lstrip("-")
+    if column not in SORT_KINDS:
+        value, column = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    return column, value.startswith("-")
+
+
+def _sort_expression(column: str, descending: bool):
+    kind = SORT_KINDS[column]
+    if kind == "str":
+        return F(column)
+    # Nulls last either way: the sentinel sorts after every real value.
+    sentinel = _LOW[kind] if descending else _HIGH[kind]
+    field = FloatField() if kind == "num" else DateField()
+    return Coalesce(F(column), Value(sentinel, output_field=field), output_field=field)
+
+
+def encode_cursor(value, pk: int) -> str:
+    if isinstance(value, date):
+        value = value.isoformat()
+    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        pk = int(pk)
+        if kind == "num":
+            value = float(value)
+        elif kind == "date":
+            value = date.fromisoformat(value)
+        else:
+            value = str(value)
+        return value, pk
+    except (ValueError, TypeError, json.JSONDecodeError, binascii.Error):
+        return None
+
+
+def book_page(queryset, *, ordering: str | None, cursor: str | None, size: int = 50):
+    """One page of the book after `cursor`, sorted by `ordering` then id (keyset).
+
+    Returns (rows, next_cursor or None). No OFFSET: a deep page costs what the first
+    does. A cursor that does not decode starts from the first page.
+    """
+    column, descending = sort_parse(ordering)
+    rows = queryset.annotate(sort_key=_sort_expression(column, descending))
+    after = _decode_cursor(cursor, SORT_KINDS[column]) if cursor else None
+    if after is not None:
+        value, pk = after
+        if descending:
+            rows = rows.filter(Q(sort_key__lt=value) | Q(sort_key=value, pk__lt=pk))
+        else:
+            rows = rows.filter(Q(sort_key__gt=value) | Q(sort_key=value, pk__gt=pk))
+    order = ("-sort_key", "-pk") if descending else ("sort_key", "pk")
+    page = list(rows.order_by(*order)[: size + 1])
+    next_cursor = None
+    if len(page) > size:
+        page = page[:size]
+        last = page[-1]
+        next_cursor = encode_cursor(last.sort_key, last.pk)
+    return page, next_cursor
+
+
+def cursor_after(queryset, *, ordering: str | None, offset: int) -> str | None:
+    """The cursor that opens the page starting `offset` rows in (for the benchmark and
+    links to a known position; one query)."""
+    column, descending = sort_parse(ordering)
+    rows = queryset.annotate(sort_key=_sort_expression(column, descending))
+    order = ("-sort_key", "-pk") if descending else ("sort_key", "pk")
+    row = rows.order_by(*order).values_list("sort_key", "pk")[offset - 1 : offset]
+    row = list(row)
+    return encode_cursor(*row[0]) if row else None
+
+
+# --- Today ---------------------------------------------------------------------------
+
+#: The segments' groups and their target share of contact minutes (SPEC §3.2).
+MINUTE_GROUPS = (
+    ("core_dormant", ("core", "dormant"), "target_share_core_dormant"),
+    ("maintaining", ("maintaining",), "target_share_maintaining"),
+    ("precipitating", ("precipitating",), "target_share_precipitating"),
+)
+
+
+def contact_minutes_by_segment(*, user, days: int = 30, today: date | None = None):
+    """Minutes of calls, visits, emails and messages with the user's clients in the
+    last `days` days, by the client's current segment: {segment or None: minutes}."""
+    today = today or timezone.localdate()
+    clients = client_scope(user)
+    branch_ids = clients.order_by().values_list("branch_id", flat=True).distinct()
+    run_ids = current_run_ids(branch_ids) or [0]
+    rows = (
+        Interaction.objects.filter(
+            client__in=clients.values("pk"),
+            channel__in=CONTACT_CHANNELS,
+            date__gt=today - timedelta(days=days),
+            date__lte=today,
+        )
+        .annotate(
+            cur=FilteredRelation(
+                "client__scores", condition=Q(client__scores__run_id__in=run_ids)
+            )
+        )
+        .values("cur__segment")
+        .annotate(total=Sum("minutes"))
+        .order_by()
+    )
+    return {row["cur__segment"]: row["total"] or 0 for row in rows}
+
+
+def overdue_contacts(book, *, today: date | None = None):
+    """Book rows past their contact cadence now: overdue in the run and no contact
+    logged since within the cadence (a contact logged today clears it at once)."""
+    today = today or timezone.localdate()
+    book = book.annotate(cadence_days=F("current__cadence_days")).filter(
+        contact_overdue=True
+    )
+    cadences = book.order_by().values_list("cadence_days", flat=True).distinct()[:20]
+    late = Q(last_contact__isnull=True)
+    for days in cadences:
+        if days:
+            late |= Q(cadence_days=days, last_contact__lt=today - timedelta(days=days))
+    return book.filter(late)

@@ -88,7 +88,7 @@ def test_clients_list_is_in_chinese(zh, advisor, make):
     make.Client(branch=advisor.branch, advisor=advisor, name="张三")
     zh.force_login(advisor.user)
     # when the advisor opens the clients list in Chinese
-    html = zh.get(reverse("home")).content.decode()
+    html = zh.get(reverse("book")).content.decode()
     # then the page, the columns and the navigation are Chinese
     assert "<h1>客户" in html
     for label in ("客户号", "客户经理", "资产级别", "查询", "退出登录"):

@@ -76,10 +76,10 @@ def test_client_page_shows_scores_why_and_resolves_a_flag(
     page = client.get(f"/clients/{complaining_client.pk}/").content.decode()
 
     # then
-    assert "DISSATISFIED" in page
+    assert "Dissatisfied" in page
     assert "Manager follow-up" in page
-    assert "value " in page and "commission rank" in page
-    assert f"/churn/flags/{flag.pk}/resolve/" in page
+    assert "Value " in page and "commission rank" in page
+    assert f"/flags/{flag.pk}/resolve/" in page
 
     response = client.post(
         f"/churn/flags/{flag.pk}/resolve/", {"outcome": "not_a_risk", "note": ""}
