@@ -57,10 +57,12 @@ def kpi_export_row(row: AdvisorKpi) -> list[str]:
 
 
 def kpi_export_write(*, rows, stream) -> int:
+    """Advisors by employee_no (code point order, whatever the database's
+    collation), then the branch row."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.employee_no == "*", r.employee_no)):
         writer.writerow(kpi_export_row(row))
         count += 1
     return count

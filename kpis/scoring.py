@@ -338,3 +338,37 @@ def _rank(rows: list[dict]) -> None:
         ranks = frame[figure].rank(method="min", ascending=False, na_option="bottom")
         for row, value in zip(ranked, ranks, strict=True):
             row[column] = int(value)
+
+
+def month_changes(current: pd.DataFrame, previous: pd.DataFrame, top: int = 10):
+    """Maturity moves and the top movers since the previous month's last run.
+
+    Both frames: index client_id; maturity_stage, value_score, assets. Returns
+    {"maturity_flow": {from: {to: n}}, "movers_value": [[client_id, before, after]],
+    "movers_assets": [...]}, movers ordered by the size of the change.
+    """
+    out: dict = {"maturity_flow": {}, "movers_value": [], "movers_assets": []}
+    if previous is None or not len(previous):
+        return out
+    joined = current.merge(
+        previous, left_index=True, right_index=True, suffixes=("", "_before")
+    )
+    moves = (
+        joined[["maturity_stage_before", "maturity_stage"]]
+        .dropna()
+        .value_counts()
+        .sort_index()
+    )
+    for (before, after), n in moves.items():
+        out["maturity_flow"].setdefault(str(before), {})[str(after)] = int(n)
+    for column, key in (("value_score", "movers_value"), ("assets", "movers_assets")):
+        before = joined[f"{column}_before"].astype("float64")
+        after = joined[column].astype("float64")
+        change = (after - before).dropna()
+        change = change[change != 0]
+        order = change.abs().sort_values(ascending=False, kind="stable").index[:top]
+        out[key] = [
+            [int(pk), round(float(before[pk]), 2), round(float(after[pk]), 2)]
+            for pk in order
+        ]
+    return out

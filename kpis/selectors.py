@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from advisors.models import Advisor, Branch
+from clients.models import Client
 from clients.permissions import may_see_branch_kpis
-from clients.selectors import branch_scope
-from tiers.models import RunStatus, ScoreRun
+from clients.selectors import branch_scope, client_scope
+from tiers.models import ClientScore, RunStatus, ScoreRun
 
 from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment
 from .scoring import month_start
@@ -140,4 +141,153 @@ def assignment_list(*, client) -> QuerySet[ClientAssignment]:
     """A client's moves between advisors, newest first (the client is already scoped)."""
     return ClientAssignment.objects.filter(client=client).select_related(
         "from_advisor", "to_advisor", "moved_by"
+    )
+
+
+def kpi_months(*, branch_id: int) -> list[date]:
+    """The months with a done run, newest first (the month picker)."""
+    return kpi_months_any(branch_ids=[branch_id])
+
+
+def kpi_months_any(*, branch_ids) -> list[date]:
+    days = (
+        ScoreRun.objects.filter(branch_id__in=branch_ids, status=RunStatus.DONE)
+        .order_by()
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    return sorted({month_start(d) for d in days}, reverse=True)
+
+
+def kpi_advisor_get(*, user, pk) -> Advisor:
+    """An advisor of a branch whose KPIs `user` may read; Advisor.DoesNotExist if not."""
+    return Advisor.objects.select_related("branch").get(
+        pk=pk, branch__in=kpi_branch_list(user=user)
+    )
+
+
+def kpi_branch_rows(*, branches, month: date | None):
+    """(branch, its branch row of the month or None) for each branch, in order.
+
+    Without a month, each branch's latest month.
+    """
+    ids = [b.pk for b in branches]
+    runs = ScoreRun.objects.filter(branch_id__in=ids, status=RunStatus.DONE)
+    if month is not None:
+        start = month_start(month)
+        end = (
+            date(start.year + 1, 1, 1)
+            if start.month == 12
+            else date(start.year, start.month + 1, 1)
+        )
+        runs = runs.filter(date__gte=start, date__lt=end)
+    last: dict[int, int] = {}
+    for run_id, branch_id in runs.order_by("branch_id", "-date", "-id").values_list(
+        "id", "branch_id"
+    ):
+        last.setdefault(branch_id, run_id)
+    rows = {
+        row.branch_id: row
+        for row in AdvisorKpi.objects.filter(
+            run_id__in=last.values(), employee_no=BRANCH_ROW
+        )
+    }
+    return [(branch, rows.get(branch.pk)) for branch in branches]
+
+
+def reassign_advisor_list(*, user) -> QuerySet[Advisor]:
+    """The advisors a manager may move clients to and from: their branch's."""
+    return Advisor.objects.filter(branch__in=branch_scope(user)).order_by(
+        "branch__code", "employee_no"
+    )
+
+
+def reassign_candidates(
+    *,
+    user,
+    from_advisor_id=None,
+    segment: str | None = None,
+    tier: str | None = None,
+    client_nos=(),
+) -> QuerySet[Client]:
+    """The clients a reassignment would take: a book, a filter, or numbers by hand.
+
+    Nothing without at least one criterion (never the whole branch by accident).
+    """
+    clients = client_scope(user).select_related("advisor").order_by("client_no")
+    if not (from_advisor_id or segment or tier or client_nos):
+        return clients.none()
+    if from_advisor_id:
+        clients = clients.filter(advisor_id=from_advisor_id)
+    if client_nos:
+        clients = clients.filter(client_no__in=list(client_nos))
+    if segment or tier:
+        branch_ids = {b.pk for b in branch_scope(user)}
+        latest = [
+            run_id
+            for run_id in (
+                ScoreRun.objects.filter(branch_id=b, status=RunStatus.DONE)
+                .order_by("-date", "-id")
+                .values_list("id", flat=True)
+                .first()
+                for b in branch_ids
+            )
+            if run_id
+        ]
+        scores = ClientScore.objects.filter(run_id__in=latest)
+        if segment:
+            scores = scores.filter(segment=segment)
+        if tier:
+            scores = scores.filter(tier=tier)
+        clients = clients.filter(pk__in=scores.values("client_id"))
+    return clients.exclude(merged_into__isnull=False)
+
+
+def duplicate_groups(*, user, limit: int = 50) -> list[tuple[str, list[Client]]]:
+    """Likely duplicates: ("id_number" | "phone_name", clients), merged ones left out."""
+    clients = client_scope(user).filter(merged_into__isnull=True)
+    groups: list[tuple[str, list[Client]]] = []
+    by_id = (
+        clients.exclude(id_number="")
+        .order_by()
+        .values("branch_id", "id_number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)[:limit]
+    )
+    by_phone = (
+        clients.exclude(phone="")
+        .order_by()
+        .values("branch_id", "phone", "name")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)[:limit]
+    )
+    keys = [("id_number", (g["branch_id"], g["id_number"])) for g in by_id]
+    keys += [("phone_name", (g["branch_id"], g["phone"], g["name"])) for g in by_phone]
+    if not keys:
+        return []
+    condition = Q()
+    for reason, key in keys:
+        if reason == "id_number":
+            condition |= Q(branch_id=key[0], id_number=key[1])
+        else:
+            condition |= Q(branch_id=key[0], phone=key[1], name=key[2])
+    members = list(
+        clients.filter(condition).select_related("advisor", "branch").order_by("pk")
+    )
+    by_key: dict[tuple, list[Client]] = {}
+    for c in members:
+        by_key.setdefault(("id_number", (c.branch_id, c.id_number)), []).append(c)
+        by_key.setdefault(("phone_name", (c.branch_id, c.phone, c.name)), []).append(c)
+    for reason, key in keys:
+        groups.append((reason, by_key.get((reason, key), [])))
+    return groups
+
+
+def merge_client_get(*, user, pk) -> Client:
+    """A client `user` may merge (in scope, not merged already); DoesNotExist if not."""
+    return (
+        client_scope(user)
+        .filter(merged_into__isnull=True)
+        .select_related("advisor", "branch")
+        .get(pk=int(pk))
     )

@@ -12,14 +12,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from advisors.models import Advisor
-from clients.models import Client, Task, TaskStatus
-from clients.permissions import may_reassign_clients
+from churn.models import ChurnFlag, FlagStatus
+from clients.models import (
+    Account,
+    Balance,
+    CashFlow,
+    Client,
+    Feedback,
+    Interaction,
+    Position,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Trade,
+)
+from clients.permissions import may_merge_clients, may_reassign_clients
 from clients.selectors import client_scope
+from loyalty.services import points_balance_of, points_merge
 from tiers.models import ScoreRun
 
 from . import sources
-from .models import AdvisorKpi, ClientAssignment
-from .scoring import kpi_table, month_start
+from .models import AdvisorKpi, ClientAssignment, ClientMerge
+from .scoring import kpi_table, month_changes, month_start
 
 
 @transaction.atomic
@@ -57,6 +71,15 @@ def kpi_snapshot_take(
         start=start,
         end=end,
     )
+    previous = sources.previous_month_run(branch_id, start)
+    before = sources.run_values_from_scores(previous.pk) if previous else None
+    changes = month_changes(
+        clients[["maturity_stage", "value_score", "assets"]],
+        before[["maturity_stage", "value_score", "assets"]]
+        if before is not None
+        else None,
+    )
+    rows[-1]["mix"].update(changes)
     AdvisorKpi.objects.filter(run=run).delete()
     objects = []
     for row in rows:
@@ -143,3 +166,148 @@ def clients_reassign(
         owner=advisor
     )
     return ClientAssignment.objects.bulk_create(records)
+
+
+#: What a merge moves, per table, and how it reaches the merged client.
+MERGE_COUNTS = {
+    "accounts": (Account, "client"),
+    "trades": (Trade, "account__client"),
+    "balances": (Balance, "account__client"),
+    "positions": (Position, "account__client"),
+    "cash_flows": (CashFlow, "account__client"),
+    "interactions": (Interaction, "client"),
+    "feedback": (Feedback, "client"),
+    "tasks": (Task, "client"),
+    "churn_flags": (ChurnFlag, "client"),
+    "assignments": (ClientAssignment, "client"),
+    "referrals": (Client, "referred_by"),
+}
+
+
+def client_merge_preview(*, kept: Client, merged: Client) -> dict:
+    """Rows per table each side holds, and the points each has: what a merge moves."""
+    counts = {}
+    for name, (model, path) in MERGE_COUNTS.items():
+        counts[name] = {
+            side: model.objects.filter(**{path: client}).count()
+            for side, client in (("kept", kept), ("merged", merged))
+        }
+    counts["points"] = {
+        "kept": points_balance_of(kept),
+        "merged": points_balance_of(merged),
+    }
+    return counts
+
+
+def _merge_check(user, kept: Client, merged: Client) -> None:
+    if not may_merge_clients(user):
+        raise PermissionDenied(_("Only the branch's managers and admins may merge."))
+    if kept.pk == merged.pk:
+        raise ValidationError({"merge": _("Choose two different clients.")})
+    if kept.branch_id != merged.branch_id:
+        raise ValidationError({"merge": _("Only clients of one branch can be merged.")})
+    if ClientMerge.objects.filter(merged__in=[kept, merged]).exists():
+        raise ValidationError({"merge": _("One of these clients is already merged.")})
+
+
+@transaction.atomic
+def client_merge(*, user, kept: Client, merged: Client) -> ClientMerge:
+    """Merge a duplicate into the client kept, in one transaction (SPEC §7).
+
+    Every account (with its trades, balances, positions and cash flows), interaction,
+    feedback, task, churn flag, assignment record and referral of `merged` moves to
+    `kept`; its points are carried over by the loyalty ledger. Where both had the same
+    generated task or churn flag open, the merged one is closed (kept, not doubled).
+    The merged client stays as an emptied prospect with no advisor, and the merge
+    record keeps what it was.
+    """
+    _merge_check(user, kept, merged)
+    scope = client_scope(user)
+    locked = {
+        c.pk: c
+        for c in scope.filter(pk__in=[kept.pk, merged.pk])
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError({"merge": _("Both clients must be in your branch.")})
+    kept, merged = locked[kept.pk], locked[merged.pk]
+    before = client_merge_preview(kept=kept, merged=merged)
+    now = timezone.now()
+    note = _("Merged into %(client_no)s.") % {"client_no": kept.client_no}
+    # Generated tasks and flags both clients have open: close the duplicate's.
+    kept_tasks = set(
+        Task.objects.filter(client=kept, status=TaskStatus.OPEN)
+        .exclude(kind=TaskKind.MANUAL)
+        .values_list("kind", "code")
+    )
+    for task in (
+        Task.objects.filter(client=merged, status=TaskStatus.OPEN)
+        .exclude(kind=TaskKind.MANUAL)
+        .only("pk", "kind", "code")
+    ):
+        if (task.kind, task.code) in kept_tasks:
+            Task.objects.filter(pk=task.pk).update(
+                status=TaskStatus.DISMISSED, outcome=note, completed_at=now
+            )
+    kept_flags = set(
+        ChurnFlag.objects.filter(client=kept, status=FlagStatus.OPEN).values_list(
+            "code", flat=True
+        )
+    )
+    ChurnFlag.objects.filter(
+        client=merged, status=FlagStatus.OPEN, code__in=kept_flags
+    ).update(status=FlagStatus.RESOLVED, note=note, resolved_at=now, resolved_by=user)
+    moved = {}
+    moved["accounts"] = Account.objects.filter(client=merged).update(client=kept)
+    for name, model in (
+        ("interactions", Interaction),
+        ("feedback", Feedback),
+        ("churn_flags", ChurnFlag),
+        ("assignments", ClientAssignment),
+    ):
+        moved[name] = model.objects.filter(client=merged).update(client=kept)
+    moved["tasks"] = Task.objects.filter(client=merged).update(
+        client=kept, owner=kept.advisor
+    )
+    moved["referrals"] = Client.objects.filter(referred_by=merged).update(
+        referred_by=kept
+    )
+    moved["points_entries"] = points_merge(user=user, source=merged, target=kept)
+    snapshot = {
+        field: str(getattr(merged, field) or "")
+        for field in (
+            "client_no",
+            "name",
+            "kind",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "opened_at",
+            "closed_at",
+            "advisor_id",
+            "relationship_level",
+            "risk_level",
+            "household_id",
+        )
+    }
+    snapshot["counts_before"] = before
+    if kept.household_id is None and merged.household_id is not None:
+        Client.objects.filter(pk=kept.pk).update(household_id=merged.household_id)
+    # The merged client stays (its points history is kept) as an emptied prospect.
+    Client.objects.filter(pk=merged.pk).update(
+        advisor=None,
+        opened_at=None,
+        closed_at=None,
+        household=None,
+        updated_at=now,
+    )
+    return ClientMerge.objects.create(
+        branch_id=kept.branch_id,
+        kept=kept,
+        merged=merged,
+        snapshot=snapshot,
+        moved=moved,
+        merged_by=user,
+    )

@@ -26,11 +26,19 @@ from clients.models import (
     Interaction,
     TradeDay,
 )
-from tiers.models import ClientScore
+from tiers.models import ClientScore, RunStatus, ScoreRun
 
 from .models import ClientAssignment
 
-RUN_COLUMNS = ["is_open", "segment", "tier", "maturity_stage", "assets", "return_90"]
+RUN_COLUMNS = [
+    "is_open",
+    "segment",
+    "tier",
+    "maturity_stage",
+    "value_score",
+    "assets",
+    "return_90",
+]
 
 
 def _cents(value) -> int:
@@ -83,6 +91,7 @@ def run_values_from_scores(run_id: int) -> pd.DataFrame:
             "segment",
             "tier",
             "maturity_stage",
+            "value_score",
             "assets_text",
             "return_text",
         )
@@ -101,9 +110,21 @@ def run_values_from_frames(features: pd.DataFrame, results: pd.DataFrame):
     frame["is_open"] = features["is_open"].astype(bool)
     for column in ("segment", "tier", "maturity_stage"):
         frame[column] = results[column].astype(object).where(results[column].notna())
+    frame["value_score"] = results["value_score"].astype("float64")
     frame["assets"] = features["assets"].astype("float64")
     frame["return_90"] = features["return_90"].astype("float64")
     return frame
+
+
+def previous_month_run(branch_id: int, start: date) -> ScoreRun | None:
+    """The last done run dated before the month (the previous month's figures)."""
+    return (
+        ScoreRun.objects.filter(
+            branch_id=branch_id, status=RunStatus.DONE, date__lt=start
+        )
+        .order_by("-date", "-id")
+        .first()
+    )
 
 
 def load_advisors(branch_id: int) -> pd.DataFrame:

@@ -11,10 +11,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Advisor
+from advisors.models import Advisor, Branch
 from churn.models import FlagCode
 from clients import permissions
 from clients.models import Client, RelationshipLevel
+from clients.selectors import branch_scope
 from tiers.labels import LABELS
 
 ORDERING = (
@@ -33,6 +34,11 @@ def _choices(kind: str) -> list[tuple[str, str]]:
     return list(LABELS[kind].items())
 
 
+def _branches(request):
+    user = getattr(request, "user", None)
+    return branch_scope(user) if user is not None else Branch.objects.none()
+
+
 def _advisors(request):
     user = getattr(request, "user", None)
     if user is None or not permissions.may_see_branch_kpis(user):
@@ -44,7 +50,12 @@ def _advisors(request):
 
 
 class ClientFilterSet(django_filters.FilterSet):
-    """Search and narrow the book: every classification of SPEC §3, flags and alerts."""
+    """Search and narrow the book: every classification of SPEC §3, flags and alerts.
+
+    No filter needs DISTINCT: the current run's scores join at most one row per client
+    (one run per branch, one score per client and run); DISTINCT over every column
+    would cost the book a sort of all its rows.
+    """
 
     q = django_filters.CharFilter(
         method="search_text", label=_("Search"), max_length=100
@@ -54,35 +65,55 @@ class ClientFilterSet(django_filters.FilterSet):
         method="search_text", label=_("Search"), max_length=100
     )
     tier = django_filters.MultipleChoiceFilter(
-        field_name="tier", choices=_choices("tier"), label=_("Tier")
+        distinct=False, field_name="tier", choices=_choices("tier"), label=_("Tier")
     )
     segment = django_filters.MultipleChoiceFilter(
-        field_name="segment", choices=_choices("segment"), label=_("Segment")
+        distinct=False,
+        field_name="segment",
+        choices=_choices("segment"),
+        label=_("Segment"),
     )
     maturity = django_filters.MultipleChoiceFilter(
-        field_name="maturity_stage", choices=_choices("maturity"), label=_("Maturity")
+        distinct=False,
+        field_name="maturity_stage",
+        choices=_choices("maturity"),
+        label=_("Maturity"),
     )
     relationship = django_filters.MultipleChoiceFilter(
+        distinct=False,
         field_name="relationship_level",
         choices=RelationshipLevel.choices,
         label=_("Relationship"),
     )
     fit = django_filters.MultipleChoiceFilter(
-        field_name="relationship_fit", choices=_choices("fit"), label=_("Fit")
+        distinct=False,
+        field_name="relationship_fit",
+        choices=_choices("fit"),
+        label=_("Fit"),
     )
     risk = django_filters.MultipleChoiceFilter(
-        field_name="risk_appetite", choices=_choices("risk"), label=_("Risk appetite")
+        distinct=False,
+        field_name="risk_appetite",
+        choices=_choices("risk"),
+        label=_("Risk appetite"),
     )
     trading = django_filters.MultipleChoiceFilter(
+        distinct=False,
         field_name="trading_ability",
         choices=_choices("trading"),
         label=_("Trading ability"),
     )
     loyalty = django_filters.MultipleChoiceFilter(
-        field_name="loyalty_type", choices=_choices("loyalty"), label=_("Loyalty type")
+        distinct=False,
+        field_name="loyalty_type",
+        choices=_choices("loyalty"),
+        label=_("Loyalty type"),
     )
     experience = django_filters.MultipleChoiceFilter(
-        field_name="experience", choices=_choices("experience"), label=_("Experience")
+        distinct=False,
+        field_name="experience",
+        choices=_choices("experience"),
+        label=_("Experience"),
     )
     flag = django_filters.ChoiceFilter(
         method="has_flag",
@@ -98,6 +129,13 @@ class ClientFilterSet(django_filters.FilterSet):
         field_name="advisor",
         queryset=_advisors,
         label=_("Advisor"),
+    )
+    #: Head office lists every branch's clients: narrow them to one (`?branch=CODE`).
+    branch = django_filters.ModelChoiceFilter(
+        field_name="branch",
+        to_field_name="code",
+        queryset=_branches,
+        label=_("Branch"),
     )
     is_open = django_filters.BooleanFilter(
         method="open_now", label=_("Open accounts only")

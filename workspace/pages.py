@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from churn.models import FlagOutcome, FlagStatus
 from churn.selectors import churn_flag_list
@@ -442,14 +443,14 @@ def relationship_context(user, client) -> dict:
 
 
 BADGES = (
-    ("tier", _("Tier"), "tier", "tier"),
-    ("segment", _("Segment"), "segment", "segment"),
-    ("maturity", _("Maturity"), "maturity_stage", "maturity"),
-    ("value", _("Value score"), "value_score", None),
-    ("risk", _("Risk appetite"), "risk_appetite", "risk"),
-    ("trading", _("Trading ability"), "trading_ability", "trading"),
-    ("loyalty", _("Loyalty"), "loyalty_type", "loyalty"),
-    ("churn", _("Churn risk"), "churn_risk", None),
+    ("tier", gettext_lazy("Tier"), "tier", "tier"),
+    ("segment", gettext_lazy("Segment"), "segment", "segment"),
+    ("maturity", gettext_lazy("Maturity"), "maturity_stage", "maturity"),
+    ("value", gettext_lazy("Value score"), "value_score", None),
+    ("risk", gettext_lazy("Risk appetite"), "risk_appetite", "risk"),
+    ("trading", gettext_lazy("Trading ability"), "trading_ability", "trading"),
+    ("loyalty", gettext_lazy("Loyalty"), "loyalty_type", "loyalty"),
+    ("churn", gettext_lazy("Churn risk"), "churn_risk", None),
 )
 
 

@@ -89,3 +89,19 @@ def test_only_a_manager_of_the_branch_reassigns(
         )
     assert "clients" in error.value.message_dict
     assert not ClientAssignment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_client_page_shows_the_move(client, book, colleague, manager_user):
+    clients_reassign(
+        user=manager_user,
+        client_ids=[book[0].pk],
+        to_advisor_id=colleague.pk,
+        reason="Closer to the client's office",
+    )
+    client.force_login(colleague.user)
+
+    text = client.get(f"/clients/{book[0].pk}/").content.decode()
+
+    assert 'id="client-assignments"' in text
+    assert "Closer to the client&#x27;s office" in text
