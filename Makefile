@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_CLIENTS ?= 2000
+DEMO_DAYS ?= 540
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
@@ -26,7 +27,8 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS)
+	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --days $(DEMO_DAYS)
+	$(PY) manage.py train_churn_model
 	$(PY) manage.py recompute
 
 serve:

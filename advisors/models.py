@@ -5,6 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class BranchManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
 class Branch(models.Model):
     """A brokerage branch (营业部): the unit every piece of client data belongs to."""
 
@@ -12,12 +17,18 @@ class Branch(models.Model):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = BranchManager()
+
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "branches"
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def natural_key(self):
+        """`loaddata` finds a branch by its code (fixtures/)."""
+        return (self.code,)
 
 
 class Role(models.TextChoices):

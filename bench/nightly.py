@@ -483,7 +483,13 @@ def main() -> None:
     from advisors.models import Branch
 
     if args.reuse and Branch.objects.filter(code="BENCH").exists():
-        log("reusing the seeded database (--reuse)")
+        from loyalty.models import AccrualRun
+
+        # The ledger keeps its points, but the accrual forgets how far it read: the
+        # warm-up re-reads every trade (earning nothing new) and leaves D's trades to
+        # D, which reads them as a night's arrivals (finding them earned already).
+        AccrualRun.objects.all().delete()
+        log("reusing the seeded database (--reuse): accrual watermarks reset")
     else:
         started = time.perf_counter()
         seed(args.clients, args.trades, np.random.default_rng(args.seed))

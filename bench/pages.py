@@ -86,9 +86,28 @@ def pages_for_advisor() -> list[tuple[str, str | list[str]]]:
     ]
 
 
+MANAGER = "demo-manager"
+
+
+def pages_for_manager() -> list[tuple[str, str | list[str]]]:
+    """The manager's pages (kpis); the 20-advisor, 50,000-client figures come from
+    bench/kpi_pages.py."""
+    from advisors.models import Advisor, User
+
+    user = User.objects.get(username=MANAGER)
+    advisor = Advisor.objects.filter(branch_id=user.branch_id).order_by("pk").first()
+    return [
+        ("kpi_branch", "/kpi/branch/"),
+        ("kpi_scorecard", f"/kpi/advisors/{advisor.pk}/"),
+        ("kpi_ranking", "/kpi/ranking/?sort=commission"),
+        ("kpi_reassign_book", f"/kpi/reassign/?from_advisor={advisor.pk}"),
+        ("kpi_duplicates", "/kpi/duplicates/"),
+    ]
+
+
 #: role -> (username, callable returning [(name, path or [paths])]).
-USERS = {"advisor": ADVISOR}
-PAGES = {"advisor": pages_for_advisor}
+USERS = {"advisor": ADVISOR, "manager": MANAGER}
+PAGES = {"advisor": pages_for_advisor, "manager": pages_for_manager}
 
 
 def session_cookie(username: str) -> str:

@@ -162,6 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
@@ -220,6 +221,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC §3.3: each branch's churn model retrained on its history every Sunday
+    # before the night's scoring (churn.tasks); it scores from the next run on.
+    "weekly-churn-model": {
+        "task": "churn.tasks.churn_models_train_task",
+        "schedule": crontab(day_of_week="sun", hour=0, minute=30),
+    },
     # SPEC §3: the nightly scoring of yesterday, one task per branch (nightly.tasks).
     "nightly-scores": {
         "task": "nightly.tasks.nightly_scores_task",

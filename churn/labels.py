@@ -1,4 +1,5 @@
-"""The words of the churn flags: why each one fired and what to do, in the active language.
+"""The words of the churn flags: why each one fired and what to do, in the active language;
+and the names of the churn model's inputs.
 
 `churn.scoring` decides with numbers and codes; these turn a flag's code and stored
 facts into the sentences an advisor reads.
@@ -62,3 +63,42 @@ def reason_text(code: str, facts: dict) -> str:
 
 def suggested_action_text(code: str) -> str:
     return str(SUGGESTED_ACTIONS.get(code, ""))
+
+
+# The churn model's inputs, as managers read them on the model page.
+FEATURE_LABELS = {
+    "log_assets": _("Assets"),
+    "log_assets_avg_90": _("Average assets, 90 days"),
+    "assets_change_30": _("Change in assets, 30 days"),
+    "assets_change_90": _("Change in assets, 90 days"),
+    "net_flow_30_share": _("Net flow, 30 days (share of assets)"),
+    "net_flow_90_share": _("Net flow, 90 days (share of assets)"),
+    "custody_outs_30": _("Custody transfers out, 30 days"),
+    "return_90": _("Return, 90 days"),
+    "log_commission_365": _("Commission, 365 days"),
+    "log_commission_90": _("Commission, 90 days"),
+    "trades_90": _("Trades, 90 days"),
+    "active_days_90": _("Active days, 90 days"),
+    "active_days_60": _("Active days, 60 days"),
+    "active_days_365_91": _("Active days, 365 to 91 days ago"),
+    "active_months_12": _("Active months of the last 12"),
+    "turnover_90": _("Turnover, 90 days"),
+    "max_position_share": _("Largest position's share"),
+    "equity_share": _("Equity share"),
+    "new_issue_share_90": _("New-issue share of buys, 90 days"),
+    "tenure_years": _("Tenure (years)"),
+    "days_since_trade": _("Days since the last trade"),
+    "days_since_contact": _("Days since the last advisor contact"),
+    "contacts_90": _("Advisor contacts, 90 days"),
+    "contact_minutes_90": _("Contact minutes, 90 days"),
+    "activities_365": _("Activities, 365 days"),
+    "complaints_90": _("Complaints, 90 days"),
+    "referrals_365": _("Referrals, 365 days"),
+    "feedback_avg_180": _("Average feedback, 180 days"),
+    "is_institution": _("Institution"),
+    "flag_outflow": _("Outflow flag"),
+    "flag_losses": _("Losses flag"),
+    "flag_dormant": _("Dormant flag"),
+    "flag_dissatisfied": _("Dissatisfied flag"),
+    "hand_risk": _("Hand-weight risk score"),
+}

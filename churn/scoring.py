@@ -22,10 +22,6 @@ REASON_FACTS = {
     "DISSATISFIED": ("feedback_avg_180", "complaints_90"),
 }
 
-# Hand weights of the risk score until a model trained on the branch replaces them.
-FLAG_WEIGHTS = {"OUTFLOW": 40.0, "LOSSES": 25.0, "DORMANT": 25.0, "DISSATISFIED": 20.0}
-TREND_WEIGHT = 30.0
-
 
 def churn_flags(features: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """One boolean column per flag code: does the rule fire on D (open clients only)."""
@@ -61,18 +57,22 @@ def churn_flags(features: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     )
 
 
-def churn_risk(features: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
-    """0–100: the weights of the firing flags plus the 90-day asset trend.
+def churn_risk(
+    features: pd.DataFrame, flags: pd.DataFrame, policy: Policy
+) -> pd.Series:
+    """0–100 by the policy's hand weights: the firing flags' weights plus the trend.
 
-    The trend adds up to TREND_WEIGHT points as assets fall from assets_90_ago to 0;
-    null for clients not open on D.
+    The trend adds up to `policy.churn.trend_weight` points as assets fall from
+    assets_90_ago to 0; null for clients not open on D.
     """
-    score = sum(
-        flags[code].astype(float) * weight for code, weight in FLAG_WEIGHTS.items()
-    )
+    c = policy.churn
+    score = pd.Series(0.0, index=features.index)
+    for code, weight in c.flag_weights.items():
+        if code in flags:
+            score = score + flags[code].astype(float) * float(weight)
     before = features["assets_90_ago"]
     fall = ((before - features["assets"]) / before).where(before > 0, 0.0)
-    score = score + TREND_WEIGHT * fall.fillna(0.0).clip(0.0, 1.0)
+    score = score + c.trend_weight * fall.fillna(0.0).clip(0.0, 1.0)
     score = score.clip(0.0, 100.0).round(1)
     return score.where(features["is_open"].astype(bool))
 

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from clients.selectors import scoped
 
-from .models import ChurnFlag, FlagStatus
+from .models import ChurnFlag, ChurnModel, ChurnScoring, FlagStatus
 
 
 def churn_flag_list(
@@ -25,3 +25,36 @@ def churn_flag_get(*, user, pk) -> ChurnFlag:
         return churn_flag_list(user=user, status=None).get(pk=pk)
     except (ValueError, TypeError) as exc:
         raise ChurnFlag.DoesNotExist("No such flag.") from exc
+
+
+def churn_model_active(*, branch_id: int) -> ChurnModel | None:
+    """The branch's latest accepted churn model: it scores the next runs."""
+    return (
+        ChurnModel.objects.filter(branch_id=branch_id, accepted=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def churn_model_latest(*, branch_id: int) -> ChurnModel | None:
+    """The branch's latest training, accepted or not (without the estimator's bytes)."""
+    return (
+        ChurnModel.objects.filter(branch_id=branch_id)
+        .defer("estimator")
+        .order_by("-version")
+        .first()
+    )
+
+
+def churn_models(*, branch_id: int) -> QuerySet[ChurnModel]:
+    """Every training of the branch, newest first (without the estimator's bytes)."""
+    return (
+        ChurnModel.objects.filter(branch_id=branch_id)
+        .defer("estimator")
+        .order_by("-version")
+    )
+
+
+def churn_scoring_of(*, run) -> ChurnScoring | None:
+    """What gave the run its churn risks (None for runs before models existed)."""
+    return ChurnScoring.objects.filter(run=run).select_related("model").first()

@@ -315,6 +315,28 @@ class TradeDay(models.Model):
         return f"{self.account_id} {self.date}"
 
 
+class TradeChange(models.Model):
+    """A trade date of a branch whose trades were written (added or changed).
+
+    Written by `trade_days_refresh`, in the same transaction as the trades: the log an
+    incremental reader (the nightly points accrual) follows by id, reading only the
+    trades of the dates that changed since it last looked.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["branch", "id"], name="trade_change_branch")]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.date}"
+
+
 class Position(models.Model):
     """A holding (持仓) at the end of a day."""
 

@@ -21,6 +21,7 @@ from .models import (
     Position,
     Task,
     Trade,
+    TradeChange,
 )
 
 
@@ -168,6 +169,15 @@ def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
     for account_id, day in latest.items():
         condition |= Q(account_id=account_id, date=day)
     return positions.filter(condition).exclude(quantity=0).order_by("-market_value")
+
+
+def trade_changes_since(*, branch_id: int, after_id: int, up_to_id: int) -> set:
+    """The trade dates of the branch written in changes (after_id, up_to_id]."""
+    return set(
+        TradeChange.objects.filter(
+            branch_id=branch_id, id__gt=after_id, id__lte=up_to_id
+        ).values_list("date", flat=True)
+    )
 
 
 def household_list(*, user) -> QuerySet[Household]:

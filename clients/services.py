@@ -25,6 +25,7 @@ from .models import (
     TaskKind,
     TaskStatus,
     Trade,
+    TradeChange,
     TradeDay,
     generated_task_title,
 )
@@ -48,8 +49,19 @@ def trade_days_refresh(
     of every other trade, without re-reading the trades.
     """
     if added is not None:
+        _trade_changes_record(branch_id, {row[1] for row in added})
         return _trade_days_add(added)
     day_list = sorted(set(dates)) if dates is not None else None
+    if day_list is not None:
+        _trade_changes_record(branch_id, day_list)
+    else:
+        _trade_changes_record(
+            branch_id,
+            Trade.objects.filter(branch_id=branch_id)
+            .order_by()
+            .values_list("trade_date", flat=True)
+            .distinct(),
+        )
     stale = TradeDay.objects.filter(account__branch_id=branch_id)
     trades = Trade.objects.filter(branch_id=branch_id)
     if day_list is not None:
@@ -99,6 +111,16 @@ def trade_days_refresh(
     ]
     TradeDay.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def _trade_changes_record(branch_id: int, dates: Iterable) -> None:
+    """Log the trade dates just written (see `TradeChange`), one row per date."""
+    days = sorted(
+        {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in dates}
+    )
+    TradeChange.objects.bulk_create(
+        [TradeChange(branch_id=branch_id, date=day) for day in days], batch_size=2000
+    )
 
 
 def _trade_days_add(rows: Sequence[tuple]) -> int:

@@ -436,6 +436,10 @@ def _require_reassign(user) -> None:
         raise Http404
 
 
+#: Clients listed for ticking; more than that move with "all matching".
+SHOWN = 100
+
+
 @login_required
 def reassign(request):
     """Select clients (a whole book, a filter, or by number) and move them in one go."""
@@ -458,9 +462,11 @@ def reassign(request):
         try:
             records = services.clients_reassign(
                 user=user,
-                client_ids=[
-                    int(v) for v in request.POST.getlist("client") if v.isdigit()
-                ],
+                client_ids=(
+                    list(candidates.values_list("pk", flat=True))
+                    if request.POST.get("all_matching")
+                    else [int(v) for v in request.POST.getlist("client") if v.isdigit()]
+                ),
                 to_advisor_id=int(request.POST.get("to_advisor") or 0),
                 reason=request.POST.get("reason", ""),
             )
@@ -473,7 +479,7 @@ def reassign(request):
                 _("%(count)s clients moved.") % {"count": len(records)},
             )
             return redirect("kpis:reassign")
-    shown = list(candidates[:500])
+    shown = list(candidates[:SHOWN])
     context = {
         "advisors": advisors,
         "from_advisor": from_id,
@@ -481,7 +487,8 @@ def reassign(request):
         "tier": tier,
         "client_nos": numbers,
         "clients": shown,
-        "total": candidates.count() if len(shown) == 500 else len(shown),
+        "total": candidates.count() if len(shown) == SHOWN else len(shown),
+        "shown": SHOWN,
         "filtered": bool(from_id or segment or tier or numbers.strip()),
         "segments": ["core", "dormant", "maintaining", "precipitating"],
         "tiers": ["special", "large", "medium", "small"],

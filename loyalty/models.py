@@ -139,6 +139,11 @@ class PointsAccount(models.Model):
         return f"{self.client_id}: {self.balance}"
 
 
+class CatalogueItemManager(models.Manager):
+    def get_by_natural_key(self, branch_code, code):
+        return self.get(branch__code=branch_code, code=code)
+
+
 class CatalogueItem(models.Model):
     """A service a client may redeem points for (积分兑换目录), with its stock."""
 
@@ -162,6 +167,8 @@ class CatalogueItem(models.Model):
     stock = models.IntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = CatalogueItemManager()
+
     class Meta:
         ordering = ["points_price", "code"]
         constraints = [
@@ -181,6 +188,10 @@ class CatalogueItem(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def natural_key(self):
+        """`loaddata` finds an item by (branch code, item code); None: every branch."""
+        return (self.branch.code if self.branch_id else None, self.code)
 
 
 class Redemption(models.Model):
@@ -297,6 +308,13 @@ class AccrualRun(models.Model):
     as_of = models.DateField()
     policy_version = models.PositiveIntegerField(null=True, blank=True)
     max_entry_id = models.BigIntegerField(default=0)
+    # How far the trade points have read: the trades up to `max_trade_id` and the
+    # trade change log (clients.TradeChange) up to `max_change_id`; null: not yet (the
+    # next accrual reads every trade). `pending_dates` (ISO): trade dates read but not
+    # accrued yet (after `as_of`, or corrections waiting for the balance).
+    max_trade_id = models.BigIntegerField(null=True, blank=True)
+    max_change_id = models.BigIntegerField(null=True, blank=True)
+    pending_dates = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -144,9 +144,8 @@ def nightly_run(*, branch: Branch, as_of: date) -> ScoreRun:
         run.alerts = ctx.counts["alerts"]
         swap(ctx, started=started)
         lap("swap")
-        ScoreRun.objects.filter(pk=run.pk).update(
-            counts={**run.counts, "timings": timings}
-        )
+        run.counts = {**run.counts, "timings": dict(timings)}
+        ScoreRun.objects.filter(pk=run.pk).update(counts=run.counts)
     except BaseException as exc:
         tiers_services.run_fail(run, exc, started)
         raise

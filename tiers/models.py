@@ -9,6 +9,11 @@ from advisors.models import Branch
 from clients.models import Client
 
 
+class ScoringPolicyManager(models.Manager):
+    def get_by_natural_key(self, branch_code, version):
+        return self.get(branch__code=branch_code, version=version)
+
+
 class ScoringPolicy(models.Model):
     """One version of a branch's scoring policy: `Policy.to_dict()` as JSON.
 
@@ -31,6 +36,8 @@ class ScoringPolicy(models.Model):
         related_name="+",
     )
 
+    objects = ScoringPolicyManager()
+
     class Meta:
         ordering = ["branch", "-version"]
         verbose_name_plural = "scoring policies"
@@ -42,6 +49,10 @@ class ScoringPolicy(models.Model):
 
     def __str__(self):
         return f"{self.branch_id} v{self.version}"
+
+    def natural_key(self):
+        """`loaddata` finds a policy version by (branch code, version)."""
+        return (self.branch.code, self.version)
 
 
 class RunStatus(models.TextChoices):

@@ -77,6 +77,21 @@ class ChurnPolicy:
     dormant_quiet_days: int = 60
     dissatisfied_max_feedback: float = 2.0
     feedback_days: int = 180
+    # Hand weights of the risk score (0-100): the firing flags' weights plus up to
+    # trend_weight points as assets fall from assets_90_ago to 0. Used until a model
+    # trained on the branch beats them (churn.model), and whenever none loads.
+    flag_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "OUTFLOW": 40.0,
+            "LOSSES": 25.0,
+            "DORMANT": 25.0,
+            "DISSATISFIED": 20.0,
+        }
+    )
+    trend_weight: float = 30.0
+    # A trained model replaces the hand weights only with this many churners or more
+    # in its labelled snapshots (and a better validation AUC than the hand weights).
+    model_min_positives: int = 50
 
 
 @dataclass(frozen=True)

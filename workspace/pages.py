@@ -442,6 +442,7 @@ def relationship_context(user, client) -> dict:
     }
 
 
+# Lazy: words of a module-level table are looked up when a page shows them.
 BADGES = (
     ("tier", gettext_lazy("Tier"), "tier", "tier"),
     ("segment", gettext_lazy("Segment"), "segment", "segment"),

@@ -31,7 +31,8 @@ TRANSFER_FEE_RATE = 0.00001  # stocks, both sides
 # (persona, share of clients, minimum count): the rule-firing patterns of SPEC §3.
 PERSONAS = (
     ("prospect", 0.04, 2),
-    ("closed", 0.04, 3),
+    ("closed", 0.06, 3),
+    ("wobbler", 0.05, 1),
     ("new", 0.05, 2),
     ("dormant", 0.07, 3),
     ("outflow_cash", 0.015, 2),
@@ -515,6 +516,7 @@ class _Book:
         self.trades: list[tuple[int, int, int, int, int, int]] = []
         self.flows: list[tuple[int, int, str, int, float]] = []  # amount -1 = fraction
         self.recommendations: list[tuple[int, int, int]] = []  # account, day, security
+        self.complaints: dict[int, list[int]] = {}  # client -> days
 
     # helpers
     def pick(self, pool: str, day: int, value: float, exclude=()) -> int:
@@ -684,6 +686,7 @@ def _plan_account(
     pool = "inst" if institution else "main"
     actions: list[tuple] = []
     seq = iter(range(10_000))
+    complaints: list[int] = []  # days of complaints that come with churn signs
 
     def add(day, kind, arg1=-1, arg2=0.0):
         actions.append((int(day), next(seq), kind, arg1, arg2))
@@ -806,10 +809,37 @@ def _plan_account(
         generic(lo, w30, rate)
         day = int(rng.integers(w30, n))
         add(day, "custody_out_all" if rng.random() < 0.5 else "custody_out", -1, 1.0)
-    elif persona == "closed" and e > s:
-        generic(lo, e - 4, rate)
-        add(e - 3, "custody_out_all" if rng.random() < 0.3 else "sell_all")
-        add(e - 1, "withdraw_share", -1, 1.0)
+    elif persona in ("closed", "wobbler") and e > s:
+        # Leavers (closed) mostly show signs in the weeks before they go; a quarter
+        # leave without any. Wobblers show the same signs once and stay.
+        leaving = persona == "closed"
+        until = e if leaving else int(rng.integers(min(lo + 30, n - 1), n))
+        since = max(lo, until - int(rng.integers(40, 110)))
+        signs = set()
+        if not (leaving and rng.random() < 0.2):
+            odds = (("dormant", 0.7), ("outflow", 0.6), ("custody", 0.3))
+            signs = {sign for sign, p in odds if rng.random() < p}
+            if rng.random() < 0.4:
+                complaints.append(int(rng.integers(since, max(since + 1, until))))
+        if "dormant" in signs:
+            generic(lo, since, rate)
+            if not leaving:
+                generic(min(n, until + 10), e, rate)
+        else:
+            generic(lo, e - 4 if leaving else e, rate)
+        if "outflow" in signs:
+            day = int(rng.integers(since, max(since + 1, until - 4)))
+            add(day, "withdraw_share", -1, rng.uniform(0.3, 0.6))
+        if "custody" in signs:
+            add(
+                int(rng.integers(since, max(since + 1, until - 4))),
+                "custody_out",
+                -1,
+                0.5,
+            )
+        if leaving:
+            add(e - 3, "custody_out_all" if rng.random() < 0.4 else "sell_all")
+            add(e - 1, "withdraw_share", -1, 1.0)
     # quiet: holds and does nothing.
     return {
         "s": s,
@@ -818,6 +848,7 @@ def _plan_account(
         "initial": initial,
         "actions": actions,
         "cash0": assets * cash_share if s == 0 else 0.0,
+        "complaints": complaints,
     }
 
 
@@ -898,6 +929,7 @@ def generate(cfg: DemoConfig) -> DemoData:
             prices,
         )
         cash0[a] = plan["cash0"]
+        book.complaints.setdefault(c, []).extend(plan["complaints"])
         if e > s:
             _simulate_account(book, a, plan)
 
@@ -1248,6 +1280,19 @@ def _service(rng, cal, clients, book):
             rows.append(
                 (
                     max(lo, min(hi, day)),
+                    i,
+                    advisor,
+                    "complaint",
+                    int(rng.integers(5, 30)),
+                    note,
+                    (),
+                )
+            )
+        for day in book.complaints.get(i, []):
+            note = names.CONTACT_NOTES["complaint"][rng.integers(3)]
+            rows.append(
+                (
+                    cal.days[day],
                     i,
                     advisor,
                     "complaint",

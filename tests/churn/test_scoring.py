@@ -62,7 +62,7 @@ def test_no_flags_for_clients_not_open():
     )
     flags = churn_flags(frame, POLICY)
     assert not flags.to_numpy().any()
-    assert churn_risk(frame, flags).isna().all()
+    assert churn_risk(frame, flags, POLICY).isna().all()
 
 
 def test_flag_codes_are_sorted_and_joined():
@@ -94,7 +94,7 @@ def test_churn_risk_grows_with_flags_and_falling_assets_within_0_100():
             "assets_90_ago": 100_000.0,
         },
     )
-    risk = churn_risk(frame, churn_flags(frame, POLICY))
+    risk = churn_risk(frame, churn_flags(frame, POLICY), POLICY)
     assert risk.iloc[0] == 0.0
     assert 0 < risk.iloc[1] < risk.iloc[2]
     assert risk.iloc[2] == 100.0

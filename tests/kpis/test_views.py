@@ -158,3 +158,26 @@ def test_a_reassignment_without_reason_says_so(as_manager):
     assert response.status_code == 200
     assert "Give the reason for the move." in response.content.decode()
     assert alice().clients.count() == len(ids)
+
+
+@pytest.mark.django_db
+def test_all_matching_clients_move_even_beyond_the_listed_ones(as_manager, make):
+    bob = Advisor.objects.get(employee_no="E002")
+    for _ in range(3):
+        make.Client(branch=alice().branch, advisor=alice())
+    count = alice().clients.count()
+
+    response = as_manager.post(
+        "/kpi/reassign/",
+        {
+            "from_advisor": alice().pk,
+            "client": [],  # none ticked: "all matching" takes the whole book
+            "all_matching": "1",
+            "to_advisor": bob.pk,
+            "reason": "Book handed over",
+        },
+    )
+
+    assert response.status_code == 302
+    assert not alice().clients.exists()
+    assert ClientAssignment.objects.filter(reason="Book handed over").count() == count

@@ -5,8 +5,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from django.utils import translation
 
-from tiers import scoring
+from tiers import labels, scoring
 from tiers.policy import Policy
 
 from .frames import D, features, strings
@@ -539,18 +540,23 @@ def test_explanation_names_the_deciding_values():
         "return_90": np.nan,
     }
 
-    lines = scoring.explain(score, features)
+    lines = labels.explain(score, features)
 
     assert lines["segment"] == (
-        "core: value 86.4 (commission rank 97, assets rank 88, active-days rank 75, "
+        "Core: value 86.4 (commission rank 97, assets rank 88, active-days rank 75, "
         "stability 0.62)"
     )
-    assert lines["tier"] == "large: assets 1,500,000"
+    assert lines["tier"] == "Large: assets 1,500,000"
     assert lines["risk_appetite"].startswith(
-        "high: turnover 3.20, largest position 30%"
+        "High: turnover 3.20, largest position 30%"
     )
     assert "lagging" in lines["trading_ability"]
-    assert lines["maturity_stage"] == "current: 12 trades in the last 90 days"
+    assert lines["maturity_stage"] == "Current client: 12 trades in the last 90 days"
+    with translation.override("zh-hans"):
+        chinese = labels.explain(score, features)
+    assert chinese["tier"].startswith("大")
+    assert "1500000" in chinese["tier"].replace(",", "")
+    assert not any(word in " ".join(chinese.values()) for word in ("value", "rank"))
 
 
 def test_a_position_is_summed_over_the_clients_accounts():

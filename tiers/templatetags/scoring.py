@@ -5,7 +5,6 @@ from django import template
 from churn.forms import ChurnFlagResolveForm
 from churn.selectors import churn_flag_list
 from tiers import labels
-from tiers.scoring import explain
 from tiers.selectors import client_score_latest
 
 register = template.Library()
@@ -21,7 +20,7 @@ def client_scoring(context, client):
         fields = {
             f.attname: getattr(score, f.attname) for f in score._meta.concrete_fields
         }
-        lines = explain(fields, score.features or {})
+        lines = labels.explain(fields, score.features or {})
     return {
         "client": client,
         "score": score,
