@@ -478,10 +478,11 @@ def _trade_points_read(*, branch_id, after_id, dates):
                 "t.commission FROM clients_trade t WHERE t.account_id = d.account_id "
                 "AND t.trade_date = d.date) t WHERE d.date = ANY(%(dates)s::date[])"
             )
+        # Only the constant fragments above are joined; every value is a parameter.
         sql = (
-            "WITH wanted AS MATERIALIZED (SELECT DISTINCT * FROM ("
+            "WITH wanted AS MATERIALIZED (SELECT DISTINCT * FROM ("  # nosec B608
             + " UNION ALL ".join(parts)
-            + ") AS w) "
+            + ") AS w) "  # nosec B608 # constant fragments, values are parameters
             "SELECT w.id, a.client_id, w.trade_date, w.commission, e.id, e.delta, "
             "e.expires_at FROM wanted w JOIN clients_account a ON a.id = w.account_id "
             "LEFT JOIN loyalty_pointsentry e ON e.branch_id = %(branch)s "
