@@ -12,8 +12,12 @@ COPY churn ./churn
 COPY loyalty ./loyalty
 RUN pip install .
 COPY . .
+# Static files are collected as production serves them (DEBUG=0): hashed names and a
+# manifest, compressed for WhiteNoise. The key and hosts here only let the settings
+# load for the build; the container gets its own from the environment.
 RUN useradd --system --uid 1000 brokercrm \
- && DEBUG=1 python manage.py collectstatic --noinput \
+ && DEBUG=0 ALLOWED_HOSTS=build SECRET_KEY=build-only-collectstatic-key-never-used-to-sign-anything-0123456789 \
+    python manage.py collectstatic --noinput \
  && chown -R brokercrm /app
 USER brokercrm
 EXPOSE 8000

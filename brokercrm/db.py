@@ -1,8 +1,15 @@
 """Set-based writes shared by the seeder, the importer and the benchmarks."""
 
+import logging
+import threading
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import DatabaseError, connection, models
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 
 def copy_rows(
@@ -41,3 +48,44 @@ def copy_rows(
         model.objects.bulk_create(batch)
         written += len(batch)
     return written
+
+
+class Heartbeat:
+    """A long job's lease: its row's `heartbeat_at`, refreshed while the job runs.
+
+    A thread of its own (with its own database connection, so the job's open
+    transaction does not hide the beat and a long statement does not hold it up)
+    writes `heartbeat_at` every JOB_HEARTBEAT_SECONDS. When the process dies the beats
+    stop, and a row still "running" whose last beat is older than JOB_LEASE_SECONDS
+    is taken for dead (`lease_deadline`).
+    """
+
+    def __init__(self, model: type[models.Model], pk, *, every: float | None = None):
+        self.rows = model._default_manager.filter(pk=pk)
+        self.every = every if every is not None else settings.JOB_HEARTBEAT_SECONDS
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def __enter__(self):
+        self.rows.update(heartbeat_at=timezone.now())
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop.set()
+        self.thread.join(timeout=max(self.every, 1) + 30)
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(self.every):
+                try:
+                    self.rows.update(heartbeat_at=timezone.now())
+                except DatabaseError:  # e.g. SQLite busy: the next beat tries again
+                    log.warning("heartbeat of %s not written", self.rows.model)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def lease_deadline(now=None):
+    """A running job whose last heartbeat is older than this is dead."""
+    return (now or timezone.now()) - timedelta(seconds=settings.JOB_LEASE_SECONDS)

@@ -4,6 +4,7 @@ No DATABASE_URL -> a SQLite file beside manage.py; no REDIS_URL -> Celery runs t
 eagerly in process. With DEBUG off, the unsafe defaults refuse to start.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "import_export",
+    "axes",
     "advisors",
     "clients",
     "imports",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "brokercrm.security.SessionLifetimeMiddleware",
     "history.middleware.HistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "brokercrm.urls"
@@ -117,7 +121,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "advisors.User"
-AUTHENTICATION_BACKENDS = ["advisors.backends.RoleBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "advisors.backends.RoleBackend",
+]
+
+# Sign-in throttling (django-axes), for /login/, /admin/login/ and any view that signs
+# in through django.contrib.auth.authenticate(request=...), the API token view included.
+# After LOGIN_FAILURE_LIMIT failures for one username, or from one address, every
+# further attempt (even with the right password) gets the 429 lockout page until the
+# cool-off passes or an admin unlocks it (Django admin "Access attempts", or
+# `manage.py axes_reset` / `axes_reset_username NAME` / `axes_reset_ip ADDR`).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT / AXES_IPWARE_META_PRECEDENCE_ORDER
+# (django-axes docs) so the client's address, not the proxy's, is counted.
 # What a read-only role (head office) may still POST: view names.
 READ_ONLY_USERS_MAY_POST = [
     "login",
@@ -150,7 +174,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {
@@ -212,6 +236,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "nightly.tasks.nightly_scores_task",
         "schedule": crontab(hour=2, minute=0),
     },
+}
+
+# Long jobs (nightly runs, import batches) beat every JOB_HEARTBEAT_SECONDS while they
+# run; one whose last beat is older than JOB_LEASE_SECONDS died with its process and
+# is marked failed (on the imports pages, and every 5 minutes by beat), to be re-run.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["dead-jobs"] = {
+    "task": "nightly.tasks.dead_jobs_expire_task",
+    "schedule": crontab(minute="*/5"),
 }
 
 CACHES = {

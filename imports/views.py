@@ -22,7 +22,7 @@ from clients.permissions import may_import
 from .forms import UploadForm
 from .models import BatchStatus
 from .selectors import batch_get, batch_list
-from .services import batch_create
+from .services import batch_create, batches_expire
 from .services.reading import FileRejected, open_table, scan
 from .services.report import report_csv
 from .tasks import import_batch_run_task, progress_key
@@ -39,6 +39,7 @@ def _admin(request):
 @login_required
 def batch_list_view(request):
     """The upload form above the branch's import history."""
+    batches_expire()  # a batch whose process died shows as failed, to import again
     batches = batch_list(user=request.user)
     form = UploadForm(user=request.user) if may_import(request.user) else None
     return render(
@@ -84,6 +85,7 @@ def upload_view(request):
 @login_required
 def batch_detail_view(request, pk: int):
     """A batch: the preview of a checked file, or the progress and report of an import."""
+    batches_expire()
     batch = or_404(batch_get, user=request.user, pk=pk)
     first_rows, header = [], []
     if _previewed(batch):
@@ -131,6 +133,7 @@ def confirm_view(request, pk: int):
 @login_required
 def progress_view(request, pk: int):
     """The htmx fragment polled while a batch runs; the report once it is done."""
+    batches_expire()
     batch = or_404(batch_get, user=request.user, pk=pk)
     if batch.is_finished and request.GET.get("reload"):
         # The page was drawn before the batch finished: show it whole (preview,
@@ -148,6 +151,7 @@ def progress_view(request, pk: int):
 @login_required
 def report_view(request, pk: int):
     """A batch's report as CSV: the counts, then every bad row."""
+    batches_expire()
     batch = or_404(batch_get, user=request.user, pk=pk)
     response = HttpResponse(
         "\ufeff" + report_csv(batch), content_type="text/csv; charset=utf-8"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiers.labels import code_label
 
-from .models import CatalogueItem
+from .models import ADJUSTMENT_MAX_POINTS, CatalogueItem
 
 
 class RedeemForm(forms.Form):
@@ -40,7 +40,11 @@ def item_label(item: CatalogueItem) -> str:
 
 
 class AdjustmentForm(forms.Form):
-    delta = forms.IntegerField(label=_("Points (+/−)"))
+    delta = forms.IntegerField(
+        label=_("Points (+/−)"),
+        min_value=-ADJUSTMENT_MAX_POINTS,
+        max_value=ADJUSTMENT_MAX_POINTS,
+    )
     reason = forms.CharField(max_length=500, label=_("Reason"))
 
 

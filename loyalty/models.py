@@ -16,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from advisors.models import Branch
 from clients.models import Client
 
+# The largest change one manual adjustment may make, either way (points): a bound that
+# no real correction reaches, checked before the database sees the number.
+ADJUSTMENT_MAX_POINTS = 10_000_000
+# Database ids are 64-bit: a larger number in a request is refused as bad input.
+MAX_ID = 2**63 - 1
+
 
 class EntryKind(models.TextChoices):
     TRADE = "trade", _("Trading")
@@ -203,7 +209,8 @@ class Redemption(models.Model):
     value_cny = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     tier = models.CharField(max_length=16, blank=True)
     dated = models.DateField()
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique per branch (the constraint below): a key says nothing across branches.
+    idempotency_key = models.CharField(max_length=200)
     # What was asked under the key: the same key with another payload is refused.
     request_fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -217,10 +224,14 @@ class Redemption(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "idempotency_key"],
+                name="redemption_unique_key_per_branch",
+            ),
             models.CheckConstraint(
                 condition=Q(points__gte=0) & Q(quantity__gte=1),
                 name="redemption_points_quantity_valid",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["branch", "dated"], name="redemption_branch_dated")

@@ -37,6 +37,7 @@ from tiers.selectors import latest_tiers, policy_for
 from .catalogue import DEFAULT_ITEMS
 from .fifo import ClientPoints, add_months, expiries_due
 from .models import (
+    ADJUSTMENT_MAX_POINTS,
     AccrualRun,
     AdjustmentStatus,
     CatalogueItem,
@@ -477,10 +478,11 @@ def _trade_points_read(*, branch_id, after_id, dates):
                 "t.commission FROM clients_trade t WHERE t.account_id = d.account_id "
                 "AND t.trade_date = d.date) t WHERE d.date = ANY(%(dates)s::date[])"
             )
+        # Only the constant fragments above are joined; every value is a parameter.
         sql = (
-            "WITH wanted AS MATERIALIZED (SELECT DISTINCT * FROM ("
+            "WITH wanted AS MATERIALIZED (SELECT DISTINCT * FROM ("  # nosec B608
             + " UNION ALL ".join(parts)
-            + ") AS w) "
+            + ") AS w) "  # nosec B608 # constant fragments, values are parameters
             "SELECT w.id, a.client_id, w.trade_date, w.commission, e.id, e.delta, "
             "e.expires_at FROM wanted w JOIN clients_account a ON a.id = w.account_id "
             "LEFT JOIN loyalty_pointsentry e ON e.branch_id = %(branch)s "
@@ -731,7 +733,8 @@ def redemption_create(
     if quantity < 1:
         raise PointsError(_("The quantity must be at least 1."), code="invalid")
     fingerprint = _fingerprint(client=client, item=item, quantity=quantity)
-    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    keys = Redemption.objects.filter(branch_id=client.branch_id)
+    existing = keys.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replay(existing, fingerprint)
     try:
@@ -746,7 +749,7 @@ def redemption_create(
         )
     except IntegrityError as exc:
         # Another request with the same key won the race: answer as it did.
-        existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+        existing = keys.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             # The database refused an overdraft or a negative stock.
             raise PointsError(
@@ -760,7 +763,9 @@ def _redeem(*, user, client, item, quantity, idempotency_key, fingerprint, on):
     Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
         "pk"
     ).get()
-    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    existing = Redemption.objects.filter(
+        branch_id=client.branch_id, idempotency_key=idempotency_key
+    ).first()
     if existing is not None:
         return _replay(existing, fingerprint)
     item = CatalogueItem.objects.select_for_update(no_key=True).get(pk=item.pk)
@@ -922,6 +927,12 @@ def adjustment_request(*, user, client, delta: int, reason: str) -> PointsAdjust
     delta = int(delta)
     if delta == 0:
         raise PointsError(_("An adjustment must change the balance."), code="invalid")
+    if abs(delta) > ADJUSTMENT_MAX_POINTS:
+        raise PointsError(
+            _("An adjustment may change at most %(limit)s points.")
+            % {"limit": ADJUSTMENT_MAX_POINTS},
+            code="invalid",
+        )
     if not reason.strip():
         raise PointsError(_("Say why the points are adjusted."), code="invalid")
     adjustment = PointsAdjustment.objects.create(

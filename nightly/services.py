@@ -35,6 +35,7 @@ import pandas as pd
 from django.db import transaction
 
 from advisors.models import Branch
+from brokercrm.db import Heartbeat
 from churn import services as churn_services
 from clients import services as clients_services
 from kpis import services as kpis_services
@@ -88,6 +89,8 @@ def nightly_run(*, branch: Branch, as_of: date) -> ScoreRun:
         timings[name] = round(now - mark, 3)
         mark = now
 
+    heartbeat = Heartbeat(ScoreRun, run.pk)
+    heartbeat.__enter__()
     try:
         ctx.points = loyalty_services.points_accrue(
             branch=branch,
@@ -146,6 +149,8 @@ def nightly_run(*, branch: Branch, as_of: date) -> ScoreRun:
     except BaseException as exc:
         tiers_services.run_fail(run, exc, started)
         raise
+    finally:
+        heartbeat.__exit__(None, None, None)
     log.info(
         "recompute %s %s: %s clients in %.1fs",
         branch.code,

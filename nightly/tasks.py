@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from advisors.models import Branch
 from brokercrm.jobs import DurableTask
+from imports.services import batches_expire
 from tiers import services as tiers_services
 from tiers.models import RunStatus, ScoreRun
+from tiers.services import runs_expire
 
 from . import services
 
@@ -64,3 +66,9 @@ def nightly_scores_task(as_of: str | None = None) -> int:
     branch_ids = list(Branch.objects.order_by("pk").values_list("pk", flat=True))
     group(scores_recompute_task.si(branch_id, day) for branch_id in branch_ids)()
     return len(branch_ids)
+
+
+@shared_task
+def dead_jobs_expire_task() -> dict:
+    """Every 5 minutes: runs and import batches whose process died are marked failed."""
+    return {"runs": runs_expire(), "batches": batches_expire()}

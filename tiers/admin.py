@@ -6,7 +6,7 @@ from brokercrm.admin import BranchScopedAdmin
 
 from .forms import ScoringPolicyForm
 from .models import ClientScore, ScoreRun, ScoringPolicy
-from .services import scoring_policy_save
+from .services import runs_expire, scoring_policy_save
 
 
 @admin.register(ScoringPolicy)
@@ -47,6 +47,10 @@ class ScoreRunAdmin(BranchScopedAdmin):
     ]
     list_filter = ["status", "branch"]
     date_hierarchy = "date"
+
+    def changelist_view(self, request, extra_context=None):
+        runs_expire()  # a run whose process died shows as failed, to run again
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -81,6 +81,8 @@ class ScoreRun(models.Model):
     tasks_created = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # The lease of a running run (brokercrm.db.Heartbeat): stale means its process died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)

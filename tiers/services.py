@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from advisors.models import Branch
-from brokercrm.db import copy_rows
+from brokercrm.db import copy_rows, lease_deadline
 from clients.models import TaskKind
 from clients.services import TaskCondition
 
@@ -35,7 +35,6 @@ from .selectors import policy_for
 
 log = logging.getLogger(__name__)
 
-STALE_RUN = timedelta(hours=6)
 
 # The values kept with each client's scores to explain them (SPEC: explainable).
 EXPLAIN_COLUMNS = [
@@ -227,7 +226,11 @@ def run_start(*, branch: Branch, as_of: date) -> tuple[ScoreRun, Policy]:
     """Record a new run of the branch for D (running) with its policy version."""
     version, policy = policy_for(branch=branch)
     run = ScoreRun.objects.create(
-        branch=branch, date=as_of, policy_version=version, status=RunStatus.RUNNING
+        branch=branch,
+        date=as_of,
+        policy_version=version,
+        status=RunStatus.RUNNING,
+        heartbeat_at=timezone.now(),
     )
     # Leftovers of runs of this date that died before their swap.
     _dead_or_replaced(run).exclude(status=RunStatus.DONE).delete()
@@ -256,14 +259,37 @@ def run_finish(run: ScoreRun, *, counts: dict, started: float) -> None:
 def _dead_or_replaced(run: ScoreRun):
     """Other runs of the run's branch and date, except ones still running now.
 
-    A run still `running` after STALE_RUN is taken for dead (killed before it could
-    record its failure).
+    A run still `running` whose lease ran out is taken for dead (killed before it
+    could record its failure).
     """
-    alive = Q(status=RunStatus.RUNNING, started_at__gte=timezone.now() - STALE_RUN)
+    alive = Q(status=RunStatus.RUNNING) & ~_lease_expired()
     return (
         ScoreRun.objects.filter(branch_id=run.branch_id, date=run.date)
         .exclude(pk=run.pk)
         .exclude(alive)
+    )
+
+
+def _lease_expired(now=None) -> Q:
+    deadline = lease_deadline(now)
+    return Q(heartbeat_at__lt=deadline) | Q(
+        heartbeat_at__isnull=True, started_at__lt=deadline
+    )
+
+
+def runs_expire(*, now=None) -> int:
+    """Mark failed the runs left `running` by a process that died (lease expired).
+
+    Their rows stay until the date is run again, which replaces them.
+    """
+    return (
+        ScoreRun.objects.filter(status=RunStatus.RUNNING)
+        .filter(_lease_expired(now))
+        .update(
+            status=RunStatus.FAILED,
+            error="The process running it stopped (no heartbeat); run the date again.",
+            finished_at=now or timezone.now(),
+        )
     )
 
 

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from contextlib import closing
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from brokercrm.db import Heartbeat, lease_deadline
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -85,10 +88,11 @@ def batch_run(
     """Run a recorded batch: read, check and write its file, then save the report."""
     started = time.monotonic()
     batch.status = BatchStatus.RUNNING
-    batch.started_at = timezone.now()
-    batch.save(update_fields=["status", "started_at"])
+    batch.started_at = batch.heartbeat_at = timezone.now()
+    batch.save(update_fields=["status", "started_at", "heartbeat_at"])
     try:
-        _run(batch, progress)
+        with Heartbeat(ImportBatch, batch.pk):
+            _run(batch, progress)
     except FileRejected as exc:
         batch.status = BatchStatus.REJECTED
         batch.message = str(exc)
@@ -100,6 +104,30 @@ def batch_run(
     batch.finished_at = timezone.now()
     batch.save()
     return batch
+
+
+def batches_expire(*, now=None) -> int:
+    """Mark failed the batches left `running` by a process that died (lease expired).
+
+    The import ran in one transaction, so nothing of it was written; the file can
+    be imported again.
+    """
+    deadline = lease_deadline(now)
+    return (
+        ImportBatch.objects.filter(status=BatchStatus.RUNNING)
+        .filter(
+            Q(heartbeat_at__lt=deadline)
+            | Q(heartbeat_at__isnull=True, started_at__lt=deadline)
+        )
+        .update(
+            status=BatchStatus.FAILED,
+            message=(
+                "The process running this import stopped (no heartbeat); nothing "
+                "was written. Import the file again."
+            ),
+            finished_at=now or timezone.now(),
+        )
+    )
 
 
 def _run(batch: ImportBatch, progress) -> None:

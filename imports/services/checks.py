@@ -12,6 +12,7 @@ import pandas as pd
 from django.utils import timezone
 
 from .kinds import normalize_header
+from .reading import EXTRA
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
 MAX_MESSAGES = 100_000
@@ -29,6 +30,16 @@ class Rows:
         self.bad = np.zeros(self.n, dtype=bool)
         self.errors = errors
         self._empty: dict[str, np.ndarray] = {}
+        if EXTRA in self.frame.columns:
+            # A row with more cells than the header: its cells may be shifted.
+            self.fail(
+                (self.frame[EXTRA] != "").to_numpy(),
+                EXTRA,
+                lambda value: (
+                    f"has more cells than the header (extra: {_short(value)})"
+                ),
+            )
+            self.frame = self.frame.drop(columns=[EXTRA])
 
     def empty(self, column: str) -> np.ndarray:
         """Which cells of a column are empty (worked out once per column)."""

@@ -34,6 +34,10 @@ XLSX_MAX_ENTRIES = 2_000
 # one: the check is only a shortcut, so a miss at a 1 MiB boundary just strips).
 PADDING = (b" ,", b", ", b" \n", b" \r", b"\t ", b" \t", b"\n ")
 
+# A column every chunk carries: non-empty when the row has more cells than the header
+# (the checks then report the row as bad, with its line number).
+EXTRA = "_extra"
+
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 BOM", "gb18030": "GBK/GB18030"}
 
 
@@ -157,7 +161,8 @@ class Table:
 
     def _csv_exact_chunks(self, progress):
         positions = sorted(self.mapping)
-        names = [f"c{i}" for i in positions]
+        names = [*(f"c{i}" for i in positions), EXTRA]
+        width = len(self.header)
         with open(self.path, encoding=self.scan.encoding, newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter)
             next(reader, None)
@@ -166,7 +171,12 @@ class Table:
             start = reader.line_num + 1
             for row in reader:
                 if any(cell.strip() for cell in row):
-                    buffer.append([row[i] if i < len(row) else "" for i in positions])
+                    buffer.append(
+                        [
+                            *(row[i] if i < len(row) else "" for i in positions),
+                            _extra_cells(row, width),
+                        ]
+                    )
                     lines.append(start)
                 start = reader.line_num + 1
                 if len(buffer) == CHUNK_ROWS:
@@ -203,6 +213,8 @@ class Table:
     def _csv_chunks(self, progress):
         names = [f"c{i}" for i in range(len(self.header))]
         usecols = [f"c{i}" for i in sorted(self.mapping)]
+        # pandas reads a row's extra cells without a word: find those rows first.
+        overlong = self._overlong_lines()
         # Only a file with quotes can have a cell spanning lines; then every cell is
         # read, to count the line breaks that shift the records after them.
         spanning = self.scan.quoted
@@ -242,6 +254,9 @@ class Table:
                         ]
                         line = int(ends[-1]) + 1 if n else line
                     frame = self._frame(chunk, line, lines)
+                    if overlong:
+                        bad = frame["_line"].isin(overlong).to_numpy()
+                        frame[EXTRA] = np.where(bad, "…", "")
                     if lines is None:
                         line += n
                     if progress:
@@ -250,16 +265,72 @@ class Table:
             except pd.errors.ParserError as exc:
                 raise FileRejected(f"the CSV cannot be read: {exc}") from exc
 
+    def _overlong_lines(self) -> set[int]:
+        """Lines of the CSV whose record has non-empty cells beyond the header.
+
+        Without quotes a record is a line and its cells are split by the delimiter
+        byte (which no UTF-8 or GB18030 multi-byte character contains): numpy counts
+        the delimiters of every line and only the lines with too many are looked at.
+        With quotes the csv module reads the records.
+        """
+        width = len(self.header)
+        found: set[int] = set()
+        if self.scan.quoted:
+            with open(self.path, encoding=self.scan.encoding, newline="") as f:
+                reader = csv.reader(f, delimiter=self.delimiter)
+                next(reader, None)
+                start = reader.line_num + 1
+                for row in reader:
+                    if len(row) > width and _extra_cells(row, width):
+                        found.add(start)
+                    start = reader.line_num + 1
+            return found
+        delimiter = ord(self.delimiter)
+        with open(self.path, "rb") as f:
+            carry = b""
+            line = 1
+            while block := f.read(BLOCK):
+                block = carry + block
+                end = block.rfind(b"\n") + 1
+                if end == 0:
+                    carry = block
+                    continue
+                carry = block[end:]
+                line = self._overlong_in(block[:end], line, width, delimiter, found)
+            if carry:
+                self._overlong_in(carry + b"\n", line, width, delimiter, found)
+        found.discard(1)  # the header
+        return found
+
+    def _overlong_in(self, data: bytes, line: int, width, delimiter, found) -> int:
+        """Add to `found` the overlong lines of whole lines `data` from `line` on."""
+        array = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(array == 10)
+        counts = np.cumsum(array == delimiter)[ends]
+        per_line = np.diff(counts, prepend=0)
+        for i in np.flatnonzero(per_line >= width):
+            start = 0 if i == 0 else int(ends[i - 1]) + 1
+            text = data[start : int(ends[i])].decode(self.scan.encoding, "replace")
+            if _extra_cells(text.rstrip("\r").split(self.delimiter), width):
+                found.add(line + int(i))
+        return line + len(ends)
+
     def _xlsx_chunks(self, progress):
         rows = _xlsx_rows(self.path)
         next(rows, None)  # the header
         positions = sorted(self.mapping)
-        names = [f"c{i}" for i in positions]
+        names = [*(f"c{i}" for i in positions), EXTRA]
+        width = len(self.header)
         buffer: list[list[str]] = []
         line = 2
         total = max(_xlsx_dimension_rows(self.path), 1)
         for row in rows:
-            buffer.append([_cell(row[i]) if i < len(row) else "" for i in positions])
+            buffer.append(
+                [
+                    *(_cell(row[i]) if i < len(row) else "" for i in positions),
+                    _extra_cells([_cell(v) for v in row[width:]], 0),
+                ]
+            )
             if len(buffer) == XLSX_CHUNK_ROWS:
                 yield self._frame(pd.DataFrame(buffer, columns=names, dtype=str), line)
                 line += len(buffer)
@@ -504,6 +575,12 @@ def _xlsx_dimension_rows(path: str) -> int:
         return rows
     except Exception:
         return 0
+
+
+def _extra_cells(row, width: int) -> str:
+    """The cells of `row` beyond the header's `width`, joined; "" when all are empty."""
+    extra = [cell for cell in row[width:] if cell.strip()]
+    return ",".join(extra)
 
 
 def _cell(value) -> str:

@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from loyalty.models import CatalogueItem, PointsAdjustment, PointsEntry, Redemption
+from loyalty.models import (
+    ADJUSTMENT_MAX_POINTS,
+    MAX_ID,
+    CatalogueItem,
+    PointsAdjustment,
+    PointsEntry,
+    Redemption,
+)
 
 
 class CatalogueItemSerializer(serializers.ModelSerializer):
@@ -56,8 +63,8 @@ class RedemptionSerializer(serializers.ModelSerializer):
 class RedemptionRequestSerializer(serializers.Serializer):
     """What a client of the API sends; the key may also come as `Idempotency-Key`."""
 
-    client = serializers.IntegerField()
-    item = serializers.IntegerField()
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
     idempotency_key = serializers.CharField(max_length=200, required=False)
 
@@ -93,8 +100,10 @@ class PointsAdjustmentSerializer(serializers.ModelSerializer):
 class AdjustmentRequestSerializer(serializers.Serializer):
     """A client id, not a lookup: an unseen client is 404 like everywhere else."""
 
-    client = serializers.IntegerField()
-    delta = serializers.IntegerField()
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    delta = serializers.IntegerField(
+        min_value=-ADJUSTMENT_MAX_POINTS, max_value=ADJUSTMENT_MAX_POINTS
+    )
     reason = serializers.CharField(max_length=500)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -24,7 +25,7 @@ def user(branch):
 
 
 def signed_in(client, user):
-    assert client.login(username="carol", password="pw-carol")
+    assert client.login(request=HttpRequest(), username="carol", password="pw-carol")
     return client
 
 
