@@ -168,6 +168,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Grouped thousands in Chinese too (brokercrm/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["brokercrm.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 
 from advisors.models import Advisor, Branch
 from clients.models import Client
@@ -12,7 +21,7 @@ from clients.permissions import may_see_branch_kpis
 from clients.selectors import branch_scope, client_scope
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
-from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment
+from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment, ClientMerge
 from .scoring import month_start
 
 
@@ -243,44 +252,52 @@ def reassign_candidates(
     return clients.exclude(merged_into__isnull=False)
 
 
-def duplicate_groups(*, user, limit: int = 50) -> list[tuple[str, list[Client]]]:
-    """Likely duplicates: ("id_number" | "phone_name", clients), merged ones left out."""
-    clients = client_scope(user).filter(merged_into__isnull=True)
-    groups: list[tuple[str, list[Client]]] = []
-    by_id = (
-        clients.exclude(id_number="")
-        .order_by()
-        .values("branch_id", "id_number")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)[:limit]
-    )
-    by_phone = (
-        clients.exclude(phone="")
-        .order_by()
-        .values("branch_id", "phone", "name")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)[:limit]
-    )
-    keys = [("id_number", (g["branch_id"], g["id_number"])) for g in by_id]
-    keys += [("phone_name", (g["branch_id"], g["phone"], g["name"])) for g in by_phone]
-    if not keys:
-        return []
-    condition = Q()
-    for reason, key in keys:
-        if reason == "id_number":
-            condition |= Q(branch_id=key[0], id_number=key[1])
-        else:
-            condition |= Q(branch_id=key[0], phone=key[1], name=key[2])
-    members = list(
-        clients.filter(condition).select_related("advisor", "branch").order_by("pk")
-    )
+#: The columns a likely duplicate shares: the ID number, or the phone (and the name).
+DUPLICATE_KEYS = (("id_number", "id_number"), ("phone_name", "phone"))
+
+
+def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Client]]]:
+    """Likely duplicates: ([reasons], clients), merged ones left out.
+
+    Reasons are "id_number" and "phone_name"; clients that share both are one group
+    with both reasons. Set-based whatever the branch's size: one GROUP BY per key
+    column (a single indexed column, merged clients left out by an anti-join), then
+    the clients holding those values by a plain IN list; the name is compared here.
+    """
+    merged = ClientMerge.objects.filter(merged_id=OuterRef("pk"))
+    clients = client_scope(user).filter(~Exists(merged))
+    members: dict[int, Client] = {}
+    for reason, column in DUPLICATE_KEYS:
+        # A shared phone with different names (a family's line) is no duplicate:
+        # read more phones than groups wanted.
+        wanted = limit if reason == "id_number" else 4 * limit
+        values = list(
+            clients.exclude(**{column: ""})
+            .order_by()
+            .values_list(column, flat=True)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)[:wanted]
+        )
+        if values:
+            found = clients.filter(**{f"{column}__in": values})
+            for c in found.select_related("advisor", "branch"):
+                members[c.pk] = c
     by_key: dict[tuple, list[Client]] = {}
-    for c in members:
-        by_key.setdefault(("id_number", (c.branch_id, c.id_number)), []).append(c)
-        by_key.setdefault(("phone_name", (c.branch_id, c.phone, c.name)), []).append(c)
-    for reason, key in keys:
-        groups.append((reason, by_key.get((reason, key), [])))
-    return groups
+    for c in sorted(members.values(), key=lambda c: c.pk):
+        if c.id_number:
+            by_key.setdefault(("id_number", c.branch_id, c.id_number), []).append(c)
+        if c.phone:
+            key = ("phone_name", c.branch_id, c.phone, c.name)
+            by_key.setdefault(key, []).append(c)
+    groups: dict[tuple[int, ...], tuple[list[str], list[Client]]] = {}
+    counts = {"id_number": 0, "phone_name": 0}
+    for key, found in by_key.items():
+        reason = key[0]
+        if len(found) < 2 or counts[reason] >= limit:
+            continue
+        counts[reason] += 1
+        groups.setdefault(tuple(c.pk for c in found), ([], found))[0].append(reason)
+    return sorted(groups.values(), key=lambda g: g[1][0].pk)
 
 
 def merge_client_get(*, user, pk) -> Client:

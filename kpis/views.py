@@ -126,6 +126,32 @@ def _minute_shares(row) -> dict:
     }
 
 
+def _row_and_before(request, branch, month, history, *, advisor=None, rows=None):
+    """The month's row and the previous month's, for an advisor or the branch.
+
+    Both usually sit in the 12 months of `history` (the trend's stored rows, read
+    anyway); an older month picked by hand is read from its run.
+    """
+    if month is None:
+        return None, None
+    by_month = {h.month: h for h in history}
+    found = []
+    for wanted in (month, _previous(month)):
+        if wanted in by_month:
+            found.append(by_month[wanted])
+            continue
+        month_rows = selectors.kpi_month_rows(
+            user=request.user, branch=branch, month=wanted
+        )
+        month_rows = (
+            month_rows.filter(advisor=advisor)
+            if advisor is not None
+            else month_rows.filter(employee_no=BRANCH_ROW)
+        )
+        found.append(month_rows.first())
+    return found[0], found[1]
+
+
 def _month_context(request, branch):
     months = _months(branch.pk)
     month = _month(request) or (months[0] if months else None)
@@ -152,16 +178,8 @@ def branch_overview(request):
         else []
     )
     row = next((r for r in rows if r.employee_no == BRANCH_ROW), None)
-    before = (
-        selectors.kpi_month_rows(
-            user=request.user, branch=branch, month=_previous(month)
-        )
-        .filter(employee_no=BRANCH_ROW)
-        .first()
-        if month
-        else None
-    )
     history = list(selectors.kpi_history(branch_id=branch.pk, employee_no=BRANCH_ROW))
+    _row, before = _row_and_before(request, branch, month, history, rows=rows)
     mix = row.mix if row else {}
     movers = _movers(request.user, mix)
     context = {
@@ -244,23 +262,10 @@ def scorecard(request, pk: int):
         raise Http404 from exc
     branch = advisor.branch
     months, month = _month_context(request, branch)
-    row = before = None
-    if month:
-        row = (
-            selectors.kpi_month_rows(user=request.user, branch=branch, month=month)
-            .filter(advisor=advisor)
-            .first()
-        )
-        before = (
-            selectors.kpi_month_rows(
-                user=request.user, branch=branch, month=_previous(month)
-            )
-            .filter(advisor=advisor)
-            .first()
-        )
     history = list(
         selectors.kpi_history(branch_id=branch.pk, employee_no=advisor.employee_no)
     )
+    row, before = _row_and_before(request, branch, month, history, advisor=advisor)
     query = f"?advisor={advisor.pk}"
     context = {
         "advisor": advisor,
@@ -519,13 +524,13 @@ def duplicates(request):
         {
             "groups": [
                 (
-                    reason,
+                    reasons,
                     [
                         (c, mask_id_number(c.id_number), mask_phone(c.phone))
                         for c in members
                     ],
                 )
-                for reason, members in groups
+                for reasons, members in groups
             ]
         },
     )

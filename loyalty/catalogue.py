@@ -6,6 +6,8 @@ stock afterwards. Migration 0003 seeded the same list when the app was installed
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 # code, name, description, points, free tiers, unit value (CNY), stock (None: unlimited)
 DEFAULT_ITEMS = [
     (
@@ -54,3 +56,22 @@ DEFAULT_ITEMS = [
         20,
     ),
 ]
+
+
+# The default items' names in the reader's language. The stored name is the branch's
+# own (bilingual for the defaults); an item an admin has renamed shows its new name.
+DISPLAY_NAMES = {
+    "seminar_seat": _("Seminar seat"),
+    "research_month": _("Research subscription (1 month)"),
+    "advisory_session": _("Advisory consultation (1 hour)"),
+    "level2_month": _("Level-2 market data (1 month)"),
+    "strategy_forum_vip": _("Strategy forum VIP seat"),
+}
+_DEFAULT_NAMES = {code: name for code, name, *_rest in DEFAULT_ITEMS}
+
+
+def item_name(item) -> str:
+    """The catalogue item's name as the reader should see it."""
+    if item.code in DISPLAY_NAMES and item.name == _DEFAULT_NAMES.get(item.code):
+        return str(DISPLAY_NAMES[item.code])
+    return item.name

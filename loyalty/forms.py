@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiers.labels import code_label
 
+from .catalogue import item_name
 from .models import ADJUSTMENT_MAX_POINTS, CatalogueItem
 
 
@@ -30,7 +31,7 @@ class RedeemForm(forms.Form):
 
 def item_label(item: CatalogueItem) -> str:
     """ "Level-2 行情 · 300 points · free for large, special · 5 left", translatable."""
-    parts = [item.name, _("%(points)s points") % {"points": item.points_price}]
+    parts = [item_name(item), _("%(points)s points") % {"points": item.points_price}]
     if item.free_tiers:
         tiers = ", ".join(str(code_label(tier, "tier")) for tier in item.free_tiers)
         parts.append(_("free for %(tiers)s") % {"tiers": tiers})

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_POST
 from brokercrm.doors import or_404
 from clients import permissions
 from clients.selectors import client_get
+from tiers.labels import code_label
 
 from . import selectors, services
+from .catalogue import item_name
 from .forms import AdjustmentForm, RedeemForm, ReverseForm
 
 
@@ -40,7 +42,7 @@ def _panel(
         "balance": selectors.points_balance(client=client),
         "entries": selectors.points_entry_list(user=user, client=client)[:30],
         "redemptions": selectors.redemption_list(user=user, client=client)[:10],
-        "tier": services.client_tier(client),
+        "tier": code_label(services.client_tier(client), "tier"),
         "may_redeem": permissions.may_redeem_for(user, client),
         "is_manager": permissions.may_adjust_points(user, client),
         "redeem_form": redeem_form or RedeemForm(items=items),
@@ -98,7 +100,7 @@ def client_redeem(request, pk: int):
         request,
         client,
         message=_("Redeemed %(item)s for %(points)d points.")
-        % {"item": redemption.item.name, "points": redemption.points},
+        % {"item": item_name(redemption.item), "points": redemption.points},
     )
 
 

@@ -564,6 +564,7 @@ def client_context(user, pk) -> dict:
             initial={"client": client.pk, "due_date": _today() + timedelta(days=7)}
         ),
         "can_work": permissions.may_work_client(user, client),
+        "may_see_history": permissions.may_see_record_history(user),
         **{k: v for k, v in timeline.items() if k != "client"},
         "trades": client_section_context(user, client.pk, "trades", {}, client=client),
         "cash_flows": client_section_context(

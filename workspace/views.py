@@ -244,6 +244,7 @@ def book(request):
         )
         total = qs.order_by().count()
     column, descending = sort_parse(ordering)
+    show_branch = permissions.sees_every_branch(request.user)
     query = clean_query(request.GET.urlencode())
     base = {k: v for k, v in request.GET.lists() if k not in ("cursor", "format")}
     context = {
@@ -275,6 +276,17 @@ def book(request):
         "show_advisor": not request.user.is_advisor
         or request.user.book_shares.exists(),
         "sort_value": f"{'-' if descending else ''}{column}",
+        "show_branch": show_branch,
+        "branch_choices": (
+            filterset.form.fields["branch"].queryset.order_by("code")
+            if show_branch
+            else []
+        ),
+        "advisor_choices": (
+            list(filterset.form.fields["advisor"].queryset.order_by("name"))
+            if permissions.may_see_branch_kpis(request.user) and not show_branch
+            else []
+        ),
         "active_filters": sum(1 for g in pages.filter_groups(filterset) if g["active"]),
     }
     return render(request, "workspace/book.html", context)

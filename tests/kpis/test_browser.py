@@ -3,6 +3,7 @@ head office compares the branches; the same pages in Chinese."""
 
 import io
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,13 +15,14 @@ from tests import factories
 
 from .conftest import E, day
 
-SHOTS = os.environ.get("KPI_SCREENSHOTS")  # a directory to keep screenshots in
+#: Screenshots of every page, as the workspace's browser test keeps them (not committed).
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+SHOTS = Path(os.environ.get("KPI_SCREENSHOTS") or ARTIFACTS)
 
 
 def shot(page, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"kpis-{name}.png"), full_page=True)
 
 
 def sign_in(page, url, username):
@@ -108,6 +110,12 @@ def test_a_manager_reads_the_numbers_moves_a_book_and_merges_a_duplicate(
     assert ClientMerge.objects.filter(kept=twin_a, merged=twin_b).exists()
     assert twin_a.accounts.count() == 1
 
+    # the client page shows a manager the record's history (an advisor does not see it)
+    page.goto(f"{url}/clients/{twin_a.pk}/")
+    page.locator("[data-testid=record-history] summary").click()
+    page.wait_for_selector("[data-testid=record-history] table")
+    shot(page, "client-manager-en")
+
     # the same pages in Chinese
     page.goto(f"{url}/kpi/branch/?month=2026-06")
     page.select_option("select[name=language]", "zh-hans")
@@ -142,3 +150,12 @@ def test_head_office_compares_every_branch(live_server, browser_page, scored_bra
     page.wait_for_selector("html[lang='zh-hans']")
     assert "全部营业部" in page.locator("main").inner_text()
     shot(page, "branches-zh")
+
+    # head office's list of clients: a branch column and a branch filter
+    page.goto(f"{url}/book/")
+    assert page.locator("[data-testid=branch-cell]").count() > 0
+    page.select_option("[data-testid=branch-filter]", "SZ02")
+    page.click("#book-filters button[type=submit]")
+    page.wait_for_url("**branch=SZ02**")
+    assert page.locator("[data-testid=branch-cell]").count() == 0
+    shot(page, "book-head-office-zh")

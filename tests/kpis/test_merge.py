@@ -117,8 +117,28 @@ def test_duplicates_are_found_by_id_number_or_phone_and_name(
 
     groups = duplicate_groups(user=manager_user)
 
-    found = {(reason, tuple(c.client_no for c in g)) for reason, g in groups}
-    assert found == {("id_number", ("K1", "M1")), ("phone_name", ("P1", "P2"))}
+    found = {(tuple(reasons), tuple(c.client_no for c in g)) for reasons, g in groups}
+    assert found == {(("id_number",), ("K1", "M1")), (("phone_name",), ("P1", "P2"))}
+
+
+@pytest.mark.django_db
+def test_a_pair_sharing_id_number_phone_and_name_is_listed_once(
+    manager_user, make, branch
+):
+    for no in ("D1", "D2"):
+        make.Client(
+            branch=branch,
+            name="Han Mei",
+            phone="13600000000",
+            id_number="110101199001019999",
+            client_no=no,
+        )
+
+    groups = duplicate_groups(user=manager_user)
+
+    assert [(r, [c.client_no for c in g]) for r, g in groups] == [
+        (["id_number", "phone_name"], ["D1", "D2"])
+    ]
 
 
 @pytest.mark.django_db

@@ -161,12 +161,10 @@ def _seed():
 
 
 def _no_english(page, where):
-    # The points panel lists the loyalty catalogue's items: data, named by its admins.
+    # Option texts too (the points catalogue, filters): innerText leaves them out.
     text = page.evaluate(
-        "() => { const p = document.getElementById('client-points');"
-        " if (p) { p.style.display = 'none'; }"
-        " const t = document.body.innerText;"
-        " if (p) { p.style.display = ''; } return t; }"
+        "() => document.body.innerText + ' ' + Array.from("
+        "document.querySelectorAll('option'), o => o.textContent).join(' | ')"
     )
     found = [m for m in ENGLISH.findall(text) if m not in ALLOWED]
     assert not found, f"English on the Chinese {where}: {found[:5]}"
@@ -271,3 +269,9 @@ def test_an_advisors_day_in_the_workspace(live_server, browser_page):
         page.wait_for_load_state("networkidle")
         _no_english(page, name)
         _shot(page, f"{name}-zh")
+    # the navigation names the advisor as Chinese writes it: family name first
+    assert page.locator("[data-testid=user-name]").inner_text() == "孙丽"
+    # the points panel: the tier and the catalogue in Chinese
+    page.goto(f"{url}/clients/{data['clients'][0].pk}/")
+    page.locator("[data-testid=points-tier]", has_text="大户").wait_for()
+    assert "讲座席位" in page.locator("#points-panel select").inner_text()
