@@ -61,6 +61,7 @@ from .selectors import (
     contact_minutes_by_segment,
     current_run_ids,
     overdue_contacts,
+    scope_branch_ids,
 )
 
 TODAY_LIMIT = 8
@@ -120,26 +121,34 @@ def book_row(client) -> dict:
 # --- Today --------------------------------------------------------------------------------
 
 
-def _segment_counts(book) -> dict:
-    return dict(
-        Counter(
-            {
-                row["segment"]: row["n"]
-                for row in book.values("segment").annotate(n=Count("pk")).order_by()
-            }
+def _book_counts(book) -> tuple[dict, dict, int, int]:
+    """Scored clients by segment and by tier, and the alerts and suitability warnings
+    among them: one GROUP BY over the book."""
+    segments: Counter = Counter()
+    tiers: Counter = Counter()
+    alerts = suitability = 0
+    rows = (
+        book.values("segment", "tier")
+        .annotate(
+            n=Count("pk"),
+            alerts_n=Count(
+                "pk", filter=Q(alert_codes__isnull=False) & ~Q(alert_codes="")
+            ),
+            suitability_n=Count("pk", filter=Q(suitability_warning=True)),
         )
+        .order_by()
     )
+    for row in rows:
+        if row["segment"] is not None:
+            segments[row["segment"]] += row["n"]
+            tiers[row["tier"]] += row["n"]
+        alerts += row["alerts_n"]
+        suitability += row["suitability_n"]
+    return dict(segments), dict(tiers), alerts, suitability
 
 
-def _tier_counts(book) -> dict:
-    return {
-        row["tier"]: row["n"]
-        for row in book.values("tier").annotate(n=Count("pk")).order_by()
-    }
-
-
-def minutes_chart(user) -> dict:
-    minutes = contact_minutes_by_segment(user=user)
+def minutes_chart(user, *, run_ids=None) -> dict:
+    minutes = contact_minutes_by_segment(user=user, run_ids=run_ids)
     _version, policy = (
         policy_for(branch=user.branch_id) if user.branch_id else (None, None)
     )
@@ -185,14 +194,13 @@ def today_context(user) -> dict:
         all=Count("pk"),
     )
     flags = churn_flag_list(user=user)
-    book = book_list(user=user)
-    scored = book.filter(segment__isnull=False)
+    run_ids = current_run_ids(scope_branch_ids(user))
+    book = book_list(user=user, run_ids=run_ids)
     overdue = overdue_contacts(book, today=today).order_by("-value_score", "pk")
     alerts = book.exclude(alert_codes__isnull=True).exclude(alert_codes="")
     suitability = book.filter(suitability_warning=True)
-    segments = _segment_counts(scored)
-    tiers = _tier_counts(scored)
-    chart = minutes_chart(user)
+    segments, tiers, alert_count, suitability_count = _book_counts(book)
+    chart = minutes_chart(user, run_ids=run_ids)
     flag_list = list(flags[:TODAY_LIMIT])
     segment_rows = [
         {"code": code, "label": str(label), "n": segments.get(code, 0)}
@@ -252,13 +260,13 @@ def today_context(user) -> dict:
         "flags": flag_rows(flag_list),
         "flag_count": flags.count(),
         "alerts": [book_row(c) for c in alerts.order_by("-assets", "pk")[:TODAY_LIMIT]],
-        "alert_count": alerts.count(),
+        "alert_count": alert_count,
         "overdue": [book_row(c) for c in overdue[:TODAY_LIMIT]],
         "overdue_count": overdue.count(),
         "suitability": [
             book_row(c) for c in suitability.order_by("-assets", "pk")[:TODAY_LIMIT]
         ],
-        "suitability_count": suitability.count(),
+        "suitability_count": suitability_count,
         "segments": segment_rows,
         "tiers": tier_rows,
         "book_size": sum(segments.values()),
@@ -395,17 +403,23 @@ def _positions(user, client, policy) -> tuple[list[dict], float]:
     return rows, total
 
 
-def client_timeline_context(user, client) -> dict:
+_UNSET = object()
+
+
+def client_timeline_context(user, client, *, score=_UNSET, can_work=None) -> dict:
     interactions = list(
         interaction_list(user=user, client=client).prefetch_related("recommended")[:15]
     )
-    score = client_score_latest(user=user, client=client)
+    if score is _UNSET:
+        score = client_score_latest(user=user, client=client)
     return {
         "client": client,
         "interactions": interactions,
         "cadence": cadence_state(client, score, interactions),
         "form": InteractionForm(),
-        "can_work": permissions.may_work_client(user, client),
+        "can_work": (
+            permissions.may_work_client(user, client) if can_work is None else can_work
+        ),
     }
 
 
@@ -427,8 +441,9 @@ def cadence_state(client, score, interactions) -> dict:
     }
 
 
-def relationship_context(user, client) -> dict:
-    score = client_score_latest(user=user, client=client)
+def relationship_context(user, client, *, score=_UNSET, can_work=None) -> dict:
+    if score is _UNSET:
+        score = client_score_latest(user=user, client=client)
     return {
         "client": client,
         "score": score,
@@ -437,7 +452,9 @@ def relationship_context(user, client) -> dict:
         else "",
         "fit": code_label(score.relationship_fit, "fit") if score else "",
         "form": RelationshipForm(initial={"level": client.relationship_level}),
-        "can_work": permissions.may_work_client(user, client),
+        "can_work": (
+            permissions.may_work_client(user, client) if can_work is None else can_work
+        ),
         "levels": RelationshipLevel.choices,
     }
 
@@ -456,10 +473,9 @@ BADGES = (
 
 
 def client_context(user, pk) -> dict:
+    # client_get reads the advisor and the branch with the client; the household is
+    # read only for a client that has one.
     client = client_for(user, pk)
-    client = Client.objects.select_related("advisor", "household", "branch").get(
-        pk=client.pk
-    )
     score = client_score_latest(user=user, client=client)
     _version, policy = policy_for(branch=client.branch_id)
     why = (
@@ -489,7 +505,8 @@ def client_context(user, pk) -> dict:
                 }
             )
     positions, total = _positions(user, client, policy)
-    timeline = client_timeline_context(user, client)
+    can_work = permissions.may_work_client(user, client)
+    timeline = client_timeline_context(user, client, score=score, can_work=can_work)
     flags = churn_flag_list(user=user, client=client, status=None)[:10]
     tasks = [task_row(t) for t in task_list(user=user, client=client)]
     household_members = (
@@ -541,7 +558,9 @@ def client_context(user, pk) -> dict:
         "id_number": mask_id_number(client.id_number),
         "badges": badges,
         "why": why,
-        "relationship": relationship_context(user, client)
+        "relationship": relationship_context(
+            user, client, score=score, can_work=can_work
+        )
         | {"why": why.get("relationship", [])},
         "suitability": bool(score and score.suitability_warning),
         "alerts": [code_label(a, "alert") for a in (score.alerts or "").split(";") if a]
@@ -563,7 +582,7 @@ def client_context(user, pk) -> dict:
         "task_form": TaskCreateForm(
             initial={"client": client.pk, "due_date": _today() + timedelta(days=7)}
         ),
-        "can_work": permissions.may_work_client(user, client),
+        "can_work": can_work,
         "may_see_history": permissions.may_see_record_history(user),
         **{k: v for k, v in timeline.items() if k != "client"},
         "trades": client_section_context(user, client.pk, "trades", {}, client=client),

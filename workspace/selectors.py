@@ -29,6 +29,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from clients import permissions
 from clients.models import CONTACT_CHANNELS, Client, Interaction
 from clients.selectors import client_scope
 from tiers.selectors import run_latest
@@ -61,7 +62,16 @@ def current_run_ids(branch_ids) -> list[int]:
     return [run.pk for run in runs if run is not None]
 
 
-def book_list(*, user, branch_ids=None) -> QuerySet[Client]:
+def scope_branch_ids(user, clients=None) -> list[int]:
+    """The branches of the user's scope: their own branch (no query) unless they read
+    every branch, then the branches that have clients in scope."""
+    if user.branch_id is not None and not permissions.sees_every_branch(user):
+        return [user.branch_id]
+    clients = client_scope(user) if clients is None else clients
+    return list(clients.order_by().values_list("branch_id", flat=True).distinct())
+
+
+def book_list(*, user, branch_ids=None, run_ids=None) -> QuerySet[Client]:
     """Every client `user` may see, annotated with the current run's scores.
 
     Annotations: each of SCORE_FIELDS, `flag_codes` and `alert_codes` (the run's
@@ -70,10 +80,12 @@ def book_list(*, user, branch_ids=None) -> QuerySet[Client]:
     the current run (a new client, or a branch never scored) has them all null.
     """
     clients = client_scope(user)
-    if branch_ids is None:
-        branch_ids = clients.order_by().values_list("branch_id", flat=True).distinct()
+    if run_ids is None:
+        if branch_ids is None:
+            branch_ids = scope_branch_ids(user, clients)
+        run_ids = current_run_ids(branch_ids)
     # An empty IN () would make the whole LEFT JOIN's query empty; no run has id 0.
-    run_ids = current_run_ids(branch_ids) or [0]
+    run_ids = list(run_ids) or [0]
     last_contact = (
         Interaction.objects.filter(client=OuterRef("pk"), channel__in=CONTACT_CHANNELS)
         .order_by("-date")
@@ -199,13 +211,16 @@ MINUTE_GROUPS = (
 )
 
 
-def contact_minutes_by_segment(*, user, days: int = 30, today: date | None = None):
+def contact_minutes_by_segment(
+    *, user, days: int = 30, today: date | None = None, run_ids=None
+):
     """Minutes of calls, visits, emails and messages with the user's clients in the
     last `days` days, by the client's current segment: {segment or None: minutes}."""
     today = today or timezone.localdate()
     clients = client_scope(user)
-    branch_ids = clients.order_by().values_list("branch_id", flat=True).distinct()
-    run_ids = current_run_ids(branch_ids) or [0]
+    if run_ids is None:
+        run_ids = current_run_ids(scope_branch_ids(user, clients))
+    run_ids = list(run_ids) or [0]
     rows = (
         Interaction.objects.filter(
             client__in=clients.values("pk"),

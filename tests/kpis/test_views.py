@@ -41,7 +41,7 @@ def alice():
 def test_branch_overview_shows_the_roll_up_and_the_churn_rate(
     as_manager, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(12):
         response = as_manager.get("/kpi/branch/?month=2026-06")
 
     text = response.content.decode()
@@ -58,7 +58,7 @@ def test_branch_overview_shows_the_roll_up_and_the_churn_rate(
 def test_scorecard_gives_each_figure_its_rank_and_change(
     as_manager, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(14):
         response = as_manager.get(f"/kpi/advisors/{alice().pk}/?month=2026-06")
 
     text = response.content.decode()
