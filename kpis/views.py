@@ -76,6 +76,13 @@ def _url_or_none(name: str, query: str = "") -> str | None:
         return None
 
 
+def _url_or_none_args(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
 def _figures(row, before) -> list[dict]:
     """Each figure with its value, rank and the change since the previous month."""
     out = []
@@ -280,6 +287,7 @@ def scorecard(request, pk: int):
         ),
         "minutes": _minute_shares(row),
         "book_url": _url_or_none("book", query),
+        "today_url": _url_or_none_args("advisor-today", advisor.pk),
         "clients": client_scope(request.user)
         .filter(advisor=advisor)
         .order_by("client_no")[:20],
@@ -513,26 +521,49 @@ def _require_merge(user) -> None:
         raise Http404
 
 
+#: Groups of likely duplicates listed at once; merging them brings up the next.
+DUPLICATES_SHOWN = 30
+
+
 @login_required
 def duplicates(request):
     """Likely duplicates: clients sharing an ID number, or a phone and a name."""
     _require_merge(request.user)
-    groups = selectors.duplicate_groups(user=request.user)
+    groups = selectors.duplicate_groups(user=request.user, limit=DUPLICATES_SHOWN)
+    reason_labels = {
+        "id_number": _("Same ID number"),
+        "phone_name": _("Same phone and name"),
+    }
+    keep = _("Keep this, merge %(no)s")
+    merge_url = reverse("kpis:merge")
+    # Rows are built here, not in template loops: a long list renders in one pass.
+    rows = []
+    for reasons, members in groups[:DUPLICATES_SHOWN]:
+        rows.append(
+            {
+                "reasons": [(r, reason_labels[r]) for r in reasons],
+                "members": [
+                    {
+                        "client": c,
+                        "id_number": mask_id_number(c.id_number),
+                        "phone": mask_phone(c.phone),
+                        "merges": [
+                            (
+                                f"{merge_url}?keep={c.pk}&merge={other.pk}",
+                                keep % {"no": other.client_no},
+                            )
+                            for other in members
+                            if other.pk != c.pk
+                        ],
+                    }
+                    for c in members
+                ],
+            }
+        )
     return render(
         request,
         "kpis/duplicates.html",
-        {
-            "groups": [
-                (
-                    reasons,
-                    [
-                        (c, mask_id_number(c.id_number), mask_phone(c.phone))
-                        for c in members
-                    ],
-                )
-                for reasons, members in groups
-            ]
-        },
+        {"groups": rows, "more": len(groups) >= DUPLICATES_SHOWN},
     )
 
 

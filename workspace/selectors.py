@@ -65,8 +65,9 @@ def current_run_ids(branch_ids) -> list[int]:
 def scope_branch_ids(user, clients=None) -> list[int]:
     """The branches of the user's scope: their own branch (no query) unless they read
     every branch, then the branches that have clients in scope."""
-    if user.branch_id is not None and not permissions.sees_every_branch(user):
-        return [user.branch_id]
+    branch_id = getattr(user, "branch_id", None)  # none for an anonymous user
+    if branch_id is not None and not permissions.sees_every_branch(user):
+        return [branch_id]
     clients = client_scope(user) if clients is None else clients
     return list(clients.order_by().values_list("branch_id", flat=True).distinct())
 

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.today, name="home"),
+    path("advisors/<int:pk>/today/", views.advisor_today, name="advisor-today"),
     path("book/", views.book, name="book"),
     path("book/export.<str:fmt>", views.book_export, name="book-export"),
     path("book/filters/", views.saved_filter_create, name="saved-filter-create"),

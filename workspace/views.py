@@ -31,6 +31,7 @@ from churn.services import churn_flag_resolve
 from clients import permissions
 from clients import services as client_services
 from clients.selectors import client_scope, household_get, household_list, task_list
+from kpis.selectors import kpi_advisor_get
 
 from . import exports, pages
 from .filters import ClientFilterSet
@@ -81,6 +82,21 @@ def today(request):
     if permissions.may_see_branch_kpis(request.user):
         return book(request)
     return render(request, "workspace/today.html", pages.today_context(request.user))
+
+
+@login_required
+@found_or_404
+def advisor_today(request, pk: int):
+    """A manager reads an advisor's Today as the advisor sees it (read-only)."""
+    if not permissions.may_see_branch_kpis(request.user):
+        raise Http404
+    advisor = kpi_advisor_get(user=request.user, pk=pk)
+    if advisor.user is None or not advisor.user.is_active:
+        context = {"today": timezone.localdate(), "no_user": True}
+    else:
+        context = pages.today_context(advisor.user)
+    context.update({"read_only": True, "advisor": advisor})
+    return render(request, "workspace/today.html", context)
 
 
 # --- tasks -----------------------------------------------------------------------------

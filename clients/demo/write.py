@@ -29,10 +29,11 @@ from .generate import DemoData
 DEMO_PASSWORD = "demo"
 # username -> (role, belongs to the branch, is_staff, display name)
 DEMO_LOGINS = {
-    "demo-advisor": (Role.ADVISOR, True, False, "Demo Advisor"),
-    "demo-manager": (Role.MANAGER, True, False, "Demo Manager"),
-    "demo-admin": (Role.ADMIN, True, True, "Demo Admin"),
-    "demo-hq": (Role.HEAD_OFFICE, False, False, "Demo Head Office"),
+    # (given name, family name): the pages write a Chinese name family name first.
+    "demo-advisor": (Role.ADVISOR, True, False, ("丽", "孙")),
+    "demo-manager": (Role.MANAGER, True, False, ("建国", "王")),
+    "demo-admin": (Role.ADMIN, True, True, ("敏", "李")),
+    "demo-hq": (Role.HEAD_OFFICE, False, False, ("伟", "赵")),
 }
 
 
@@ -84,7 +85,7 @@ def _money(cents: np.ndarray) -> list[float]:
 
 @transaction.atomic
 def demo_branch_write(
-    *, data: DemoData, branch_code: str, branch_name: str = "Demo branch"
+    *, data: DemoData, branch_code: str, branch_name: str = "演示营业部"
 ) -> dict[str, int]:
     """Replace branch `branch_code`'s data with `data` and (re)create the demo logins.
 
@@ -400,7 +401,7 @@ def _demo_logins(branch: Branch, first_advisor: Advisor | None) -> None:
     password = make_password(DEMO_PASSWORD)
     users = {}
     for username, (role, in_branch, staff, display) in DEMO_LOGINS.items():
-        first, last = display.rsplit(" ", 1)
+        first, last = display
         users[username], _ = User.objects.update_or_create(
             username=username,
             defaults={
@@ -419,3 +420,7 @@ def _demo_logins(branch: Branch, first_advisor: Advisor | None) -> None:
     if first_advisor is not None:
         first_advisor.user = users["demo-advisor"]
         first_advisor.save(update_fields=["user"])
+        # The sign-in bears the advisor's own name (a one-character family name).
+        user = users["demo-advisor"]
+        user.last_name, user.first_name = first_advisor.name[:1], first_advisor.name[1:]
+        user.save(update_fields=["first_name", "last_name"])

@@ -226,6 +226,27 @@ def test_today_counts_contact_minutes_by_segment_against_the_target(
     assert groups["maintaining"]["share"] == 30.0
 
 
+def test_a_manager_reads_an_advisors_today_read_only(
+    client, book, advisor, colleague, manager_user
+):
+    # given: the manager of the branch
+    client.force_login(manager_user)
+
+    # when: they open the advisor's Today from the scorecard
+    response = client.get(reverse("advisor-today", args=[advisor.pk]))
+
+    # then: the advisor's tasks and flags, as the advisor sees them, with no action
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Mine 0" in html and "Theirs" not in html
+    assert 'data-testid="read-only"' in html
+    assert "/complete/" not in html and 'name="outcome"' not in html
+    assert response.context["flag_count"] == 1
+    # an advisor may not read a colleague's Today
+    client.force_login(colleague.user)
+    assert client.get(reverse("advisor-today", args=[advisor.pk])).status_code == 404
+
+
 def test_a_manager_lands_on_the_book(client, book, manager_user):
     client.force_login(manager_user)
     response = client.get(reverse("home"))
