@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_CLIENTS ?= 2000
 DEMO_DAYS ?= 540
-DEMO_HISTORY_MONTHS ?= 2
+DEMO_HISTORY_MONTHS ?= 0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
@@ -30,8 +30,9 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --days $(DEMO_DAYS)
 	$(PY) manage.py train_churn_model
-	@# The last DEMO_HISTORY_MONTHS month ends first (oldest first), so the managers'
-	@# pages have months to compare and trends to draw; then yesterday, the current run.
+	@# `make seed DEMO_HISTORY_MONTHS=2`: the last 2 month ends first (oldest first), so
+	@# the managers' pages have months to compare and trends to draw (their runs also
+	@# leave the advisors a backlog of overdue generated tasks); then yesterday.
 	for day in $$($(PY) -c "import datetime as t; d=t.date.today(); e=[d:=d.replace(day=1)-t.timedelta(1) for _ in range($(DEMO_HISTORY_MONTHS))]; print(*reversed(e))"); do \
 	  $(PY) manage.py recompute --date $$day || exit 1; done
 	$(PY) manage.py recompute
