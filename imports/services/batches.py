@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from brokercrm.db import Heartbeat, lease_deadline
+from clients.masking import mask_text
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -95,11 +96,11 @@ def batch_run(
             _run(batch, progress)
     except FileRejected as exc:
         batch.status = BatchStatus.REJECTED
-        batch.message = str(exc)
+        batch.message = mask_text(str(exc))
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
         batch.status = BatchStatus.FAILED
-        batch.message = f"{type(exc).__name__}: {exc}"
+        batch.message = mask_text(f"{type(exc).__name__}: {exc}")
     batch.duration_s = round(time.monotonic() - started, 3)
     batch.finished_at = timezone.now()
     batch.save()
@@ -187,7 +188,10 @@ def _run(batch: ImportBatch, progress) -> None:
         ", ".join(_durations(phases)),
     )
     errors.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1]))
-    batch.errors = [list(e) for e in errors]
+    # The report quotes cells: an ID or phone number in one is kept masked.
+    batch.errors = [
+        [line, column, mask_text(reason)] for line, column, reason in errors
+    ]
     batch.rows_total = importer.total
     batch.rows_failed = importer.failed
     if counts is not None:
