@@ -6,7 +6,6 @@ as users with it who do not reveal: the full values appear nowhere, nor in any t
 column of the database. A reveal, with its reason, is recorded in the history.
 """
 
-import datetime as dt
 import io
 import logging
 import re
