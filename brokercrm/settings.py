@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "history",
     "nightly",
     "kpis",
+    "demo",
 ]
 
 MIDDLEWARE = [
