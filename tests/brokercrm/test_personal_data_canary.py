@@ -201,6 +201,9 @@ def test_no_full_id_or_phone_number_anywhere_without_a_reveal(
         for number in (PHONES[0], ID_NUMBERS[0]):
             response = client.get(reverse("book"), {"q": number})
             check(f"{who} book search", body(response).replace(number.encode(), b""))
+            for fmt in ("csv", "xlsx"):  # an export of the search, on the record
+                response = client.get(reverse("book-export", args=[fmt]), {"q": number})
+                check(f"{who} book export {fmt} by number", body(response))
         # the admin's client export
         status, text = admin_export(client, Client)
         check(f"{who} admin export ({status})", text.encode())
