@@ -3,7 +3,8 @@ to us but not imported.
 
     .venv/bin/python bench/churn_future.py [--clients 2000] [--days 540] [--seed 42]
 
-On the database of DATABASE_URL (a branch `HOLDOUT` of its own, replaced): seeds the
+On the database of DATABASE_URL (a branch of its own, `--branch`, default HOLDOUT,
+not used before: its points ledger is append-only): seeds the
 branch with `seed_demo` up to D, notes what happened in D−89 … D (who closed, who had
 a custody_out: the SPEC §3.3 label of the clients open at C = D − 90), then removes
 every row dated after C — trades, trade days, balances, positions, cash flows,
@@ -145,6 +146,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=540)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 6, 30))
+    parser.add_argument(
+        "--branch", default=BRANCH, help="a branch code not used yet in the database"
+    )
     args = parser.parse_args()
     import os
 
@@ -152,9 +156,15 @@ def main() -> None:
     import django
 
     django.setup()
-    log(f"seeding {BRANCH}: {args.clients} clients, {args.days} days to {args.end}")
+    log(
+        f"seeding {args.branch}: {args.clients} clients, {args.days} days to {args.end}"
+    )
     found = judge_on_future(
-        clients=args.clients, days=args.days, seed=args.seed, end=args.end
+        clients=args.clients,
+        days=args.days,
+        seed=args.seed,
+        end=args.end,
+        branch_code=args.branch,
     )
     log(f"trained on data up to {found['cut']}: {found['trained']}")
     log(
