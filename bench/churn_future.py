@@ -9,7 +9,9 @@ branch with `seed_demo` up to D, notes what happened in D−89 … D (who closed
 a custody_out: the SPEC §3.3 label of the clients open at C = D − 90), then removes
 every row dated after C — trades, trade days, balances, positions, cash flows,
 interactions, feedback, the clients who opened after C, the closings after C — as
-if the branch had imported data only up to C. Then, as the branch would:
+if the branch had imported data only up to C. (`--gap G`: C = D − 90 − G, judged on
+C+1 … C+90: seed_demo's personas that make the rules fire on D act in its last 30
+days, a custody_out with no sign before it among them.) Then, as the branch would:
 `train_churn_model --branch HOLDOUT` and `export_churn --date C`, and measures the
 ROC AUC of the exported risk against what then happened, beside the hand weights'
 risk for C on the same clients.
@@ -34,9 +36,16 @@ BRANCH = "HOLDOUT"
 
 
 def judge_on_future(
-    *, clients: int, days: int, seed: int, end: date, branch_code: str = BRANCH
+    *,
+    clients: int,
+    days: int,
+    seed: int,
+    end: date,
+    branch_code: str = BRANCH,
+    gap: int = 0,
 ) -> dict:
-    """Seed, hold the last 90 days out, train and export as of the cut, measure."""
+    """Seed, hold the last 90 (+ gap) days out, train and export as of the cut,
+    measure on the 90 days after the cut."""
     import numpy as np
     import pandas as pd
     from django.core.management import call_command
@@ -46,7 +55,7 @@ def judge_on_future(
     from churn.training import HORIZON_DAYS, churn_events, labels, snapshot_features
     from tiers.selectors import policy_for
 
-    cut = end - timedelta(days=HORIZON_DAYS)
+    cut = end - timedelta(days=HORIZON_DAYS + gap)
     call_command(
         "seed_demo",
         "--clients",
@@ -149,6 +158,13 @@ def main() -> None:
     parser.add_argument(
         "--branch", default=BRANCH, help="a branch code not used yet in the database"
     )
+    parser.add_argument(
+        "--gap",
+        type=int,
+        default=0,
+        help="days between the judged 90 days and the end of the seeded data "
+        "(seed_demo's rule-firing personas act in its last 30 days)",
+    )
     args = parser.parse_args()
     import os
 
@@ -165,6 +181,7 @@ def main() -> None:
         seed=args.seed,
         end=args.end,
         branch_code=args.branch,
+        gap=args.gap,
     )
     log(f"trained on data up to {found['cut']}: {found['trained']}")
     log(
