@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "history",
     "nightly",
     "kpis",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,12 +3,15 @@
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import closing
 
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from brokercrm.db import Heartbeat, lease_deadline
 
@@ -48,6 +51,35 @@ def batch_create(
         file_size=os.path.getsize(path) if os.path.exists(path) else 0,
         created_by=user if user is not None and user.is_authenticated else None,
         status=BatchStatus.QUEUED,
+    )
+
+
+def batch_upload(
+    *,
+    branch,
+    upload,
+    kind: str | None = None,
+    mode: str = ImportMode.INSERT,
+    partial: bool = False,
+    user=None,
+) -> ImportBatch:
+    """Store an uploaded file and record its check (a dry run) as a batch.
+
+    The preview every upload door shows (the import pages, the admin's Import): the
+    caller queues `batch_run` for it, and the import itself is a second batch of the
+    same file once the preview is confirmed.
+    """
+    name = get_valid_filename(os.path.basename(upload.name)) or "upload"
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}/{name}", upload)
+    return batch_create(
+        branch=branch,
+        path=default_storage.path(stored),
+        kind=kind,
+        file_name=upload.name,
+        mode=mode,
+        partial=partial,
+        dry_run=True,
+        user=user,
     )
 
 
