@@ -62,14 +62,14 @@ class ClientImporter(SmallImporter):
         )
         opened, closed = frame["opened_at"], frame["closed_at"]
         before = ((opened != "") & (closed != "") & (closed < opened)).to_numpy()
-        rows.fail(before, "closed_at", lambda v: f"{v} is before the opening date")
+        rows.fail(before, "closed_at", "before_opening")
         # The referrer may be an existing client or one further down this file.
         known = set(ctx.clients) | set(frame["client_no"])
         referred = frame["referred_by"]
         unknown = ((referred != "") & ~referred.isin(known)).to_numpy()
-        rows.fail(unknown, "referred_by", lambda v: f"unknown client {v}")
+        rows.fail(unknown, "referred_by", "unknown_client")
         itself = ((referred != "") & (referred == frame["client_no"])).to_numpy()
-        rows.fail(itself, "referred_by", "a client cannot refer themself")
+        rows.fail(itself, "referred_by", "self_referral")
         with_account = (frame["account_no"] != "").to_numpy()
         self.unique_accounts(rows, frame, with_account)
         return frame
@@ -92,8 +92,9 @@ class ClientImporter(SmallImporter):
         rows.fail_rows(
             where,
             "account_no",
+            "account_of_other_client",
             [
-                f"account {account_nos[i]} belongs to client {owners[account_nos[i]]}"
+                {"account": account_nos[i], "client": owners[account_nos[i]]}
                 for i in where
             ],
         )
@@ -105,7 +106,8 @@ class ClientImporter(SmallImporter):
         rows.fail_rows(
             [position[line] for line, _ in repeated],
             "account_no",
-            [f"account already on line {first}" for _, first in repeated],
+            "account_repeated",
+            [{"first": first} for _, first in repeated],
         )
 
     def write(self, mode):
