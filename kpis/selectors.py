@@ -252,8 +252,9 @@ def reassign_candidates(
     return clients.exclude(merged_into__isnull=False)
 
 
-#: The columns a likely duplicate shares: the ID number, or the phone (and the name).
-DUPLICATE_KEYS = (("id_number", "id_number"), ("phone_name", "phone"))
+#: The columns a likely duplicate shares: the ID number, or the phone (and the name),
+#: compared through their keyed hashes (the numbers are encrypted, SPEC §7).
+DUPLICATE_KEYS = (("id_number", "id_number_hash"), ("phone_name", "phone_hash"))
 
 
 def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Client]]]:
@@ -284,10 +285,11 @@ def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Cli
                 members[c.pk] = c
     by_key: dict[tuple, list[Client]] = {}
     for c in sorted(members.values(), key=lambda c: c.pk):
-        if c.id_number:
-            by_key.setdefault(("id_number", c.branch_id, c.id_number), []).append(c)
-        if c.phone:
-            key = ("phone_name", c.branch_id, c.phone, c.name)
+        if c.id_number_hash:
+            key = ("id_number", c.branch_id, c.id_number_hash)
+            by_key.setdefault(key, []).append(c)
+        if c.phone_hash:
+            key = ("phone_name", c.branch_id, c.phone_hash, c.name)
             by_key.setdefault(key, []).append(c)
     groups: dict[tuple[int, ...], tuple[list[str], list[Client]]] = {}
     counts = {"id_number": 0, "phone_name": 0}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from brokercrm.db import Heartbeat, lease_deadline
+from clients.masking import mask_text
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -127,15 +128,24 @@ def batch_run(
             _run(batch, progress)
     except FileRejected as exc:
         batch.status = BatchStatus.REJECTED
-        batch.message = str(exc)
+        batch.message_code = exc.code
+        batch.message_params = _masked(exc.params)
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
         batch.status = BatchStatus.FAILED
-        batch.message = f"{type(exc).__name__}: {exc}"
+        batch.message = mask_text(f"{type(exc).__name__}: {exc}")
     batch.duration_s = round(time.monotonic() - started, 3)
     batch.finished_at = timezone.now()
     batch.save()
     return batch
+
+
+def _masked(params: dict | None) -> dict:
+    """A message's parameters with any ID or phone number in them masked."""
+    return {
+        key: mask_text(value) if isinstance(value, str) else value
+        for key, value in (params or {}).items()
+    }
 
 
 def batches_expire(*, now=None) -> int:
@@ -153,10 +163,8 @@ def batches_expire(*, now=None) -> int:
         )
         .update(
             status=BatchStatus.FAILED,
-            message=(
-                "The process running this import stopped (no heartbeat); nothing "
-                "was written. Import the file again."
-            ),
+            message_code="stopped",
+            message_params={},
             finished_at=now or timezone.now(),
         )
     )
@@ -176,7 +184,8 @@ def _run(batch: ImportBatch, progress) -> None:
         if not batch.dry_run:
             batch.status = BatchStatus.ALREADY_IMPORTED
             batch.rows_total = batch.rows_skipped = previous.rows_total
-            batch.message = f"{_seen(previous)}; nothing to do"
+            batch.message_code = "already_imported"
+            batch.message_params = _seen(previous)
             return
     errors: list = []
     importer = None
@@ -219,7 +228,10 @@ def _run(batch: ImportBatch, progress) -> None:
         ", ".join(_durations(phases)),
     )
     errors.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1]))
-    batch.errors = [list(e) for e in errors]
+    # The report quotes cells: an ID or phone number in one is kept masked.
+    batch.errors = [
+        [line, column, code, _masked(params)] for line, column, code, params in errors
+    ]
     batch.rows_total = importer.total
     batch.rows_failed = importer.failed
     if counts is not None:
@@ -227,28 +239,24 @@ def _run(batch: ImportBatch, progress) -> None:
         batch.rows_skipped = counts.skipped
     if errors and not batch.partial:
         batch.status = BatchStatus.REJECTED
-        batch.message = (
-            f"{importer.failed} of {importer.total} rows are bad: nothing was written"
-        )
+        batch.message_code = "rejected"
+        batch.message_params = {"failed": importer.failed, "total": importer.total}
     elif batch.dry_run:
         batch.status = BatchStatus.DRY_RUN
-        batch.message = "dry run: the file was checked and nothing was written"
+        batch.message_code = "dry_run"
         if batch.previous is not None:
-            batch.message += f" ({_seen(batch.previous)})"
+            batch.message_code = "dry_run_seen"
+            batch.message_params = _seen(batch.previous)
     else:
         batch.status = BatchStatus.DONE
         if errors:
-            batch.message = (
-                f"{importer.failed} bad rows left out; the valid rows were imported"
-            )
+            batch.message_code = "partial"
+            batch.message_params = {"failed": importer.failed}
 
 
-def _seen(previous: ImportBatch) -> str:
+def _seen(previous: ImportBatch) -> dict:
     when = timezone.localtime(previous.finished_at or previous.created_at)
-    return (
-        f"already imported: the same file was imported on {when:%Y-%m-%d %H:%M} "
-        f"(batch {previous.pk})"
-    )
+    return {"when": f"{when:%Y-%m-%d %H:%M}", "batch": previous.pk}
 
 
 def _durations(phases: dict[str, float]) -> list[str]:

@@ -49,7 +49,7 @@ def test_a_bad_file_imported_in_the_admin_writes_nothing_and_reports_each_row(
     assert response["Location"] == reverse("imports:detail", args=[batch.pk])
     assert batch.kind == "trades" and batch.dry_run
     assert batch.status == BatchStatus.REJECTED and batch.created_by == admin_user
-    assert batch.errors == [[3, "account_no", "unknown account 880012"]]
+    assert batch.error_lines() == ["line 3, account_no: unknown account 880012"]
     page = client.get(response["Location"]).content.decode()
     assert "line 3, account_no: unknown account 880012" in page
     assert Trade.objects.count() == 0

@@ -16,7 +16,7 @@ class AdvisorImporter(SmallImporter):
         bad_email = (email != "") & ~email.str.contains(
             r"^[^@\s]+@[^@\s]+\.[^@\s]+$", regex=True
         )
-        rows.fail(bad_email.to_numpy(), "email", lambda v: f'"{v}" is not an email')
+        rows.fail(bad_email.to_numpy(), "email", "not_an_email")
         frame = _frame(
             rows,
             employee_no=rows.text("employee_no", 32, required=True),

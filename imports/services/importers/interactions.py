@@ -34,7 +34,8 @@ class InteractionImporter(SmallImporter):
         rows.fail_rows(
             [i for i, _ in unknown],
             "recommended_codes",
-            [f"unknown security {', '.join(missing)}" for _, missing in unknown],
+            "unknown_security",
+            [{"value": ", ".join(missing)} for _, missing in unknown],
         )
         frame = _frame(
             rows,

@@ -55,7 +55,8 @@ class SmallImporter(Importer):
             rows.fail_rows(
                 [position[line] for line, _ in repeated],
                 label,
-                [f"duplicate of line {first}" for _, first in repeated],
+                "duplicate",
+                [{"first": first} for _, first in repeated],
             )
 
     def good(self) -> list[dict]:

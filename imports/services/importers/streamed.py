@@ -113,7 +113,7 @@ class BigImporter(Importer):
             )
             label = "+".join(self.spec.key)
             for line, first in repeated:
-                self.errors.append((line, label, f"duplicate of line {first}"))
+                self.errors.append((line, label, "duplicate", {"first": first}))
             self.failed += len(repeated)
             lines = [line for line, _ in repeated]
             out = keys["_line"].isin(lines).to_numpy()
@@ -134,7 +134,7 @@ class BigImporter(Importer):
         repeated = find_duplicates(keys[self.key], keys["_line"].to_numpy())
         label = "+".join(self.spec.key)
         for line, first in repeated:
-            self.errors.append((line, label, f"duplicate of line {first}"))
+            self.errors.append((line, label, "duplicate", {"first": first}))
         self.failed += len(repeated)
         if repeated:
             lines = [line for line, _ in repeated]

@@ -82,9 +82,14 @@ class TradeImporter(BigImporter):
         rows.fail_rows(
             where,
             "amount",
+            "amount_mismatch",
             [
-                f"{a[i]:.2f} is not quantity × price ({q[i]:g} × {p[i]:g} = "
-                f"{expected[i]:.2f})"
+                {
+                    "amount": f"{a[i]:.2f}",
+                    "quantity": f"{q[i]:g}",
+                    "price": f"{p[i]:g}",
+                    "expected": f"{expected[i]:.2f}",
+                }
                 for i in where
             ],
         )
