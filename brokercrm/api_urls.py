@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("advisors.api.urls")),
     path("loyalty/", include("loyalty.api.urls")),
     path("", include("workspace.api.urls")),
 ]
