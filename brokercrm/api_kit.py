@@ -163,7 +163,40 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(data)
 
 
+# --- model serializers ------------------------------------------------------------------
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose read-only fields still say they may be blank.
+
+    DRF drops `allow_blank` from read-only fields, so the schema would promise that
+    a blank choice (a client with no gender given) is never sent.
+    """
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 # --- query filters ------------------------------------------------------------------------
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet where a parameter given empty (`?date_to=`) is a 400, not ignored."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        empty = [
+            name
+            for name in self.filters
+            if name in self.data and self.data.get(name) == ""
+        ]
+        for name in empty:
+            self.form.add_error(name, _("Give a value or leave the parameter out."))
+        return valid and not empty
 
 
 class IdFormField(forms.IntegerField):

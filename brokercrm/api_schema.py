@@ -12,7 +12,8 @@ ERROR_SCHEMA = {
     "description": "What went wrong: `detail` and `code`, or field → messages (400).",
     "properties": {
         "detail": {"description": "The message, in the user's language."},
-        "code": {"type": "string"},
+        # a string code; on a 400 a field named `code` carries its messages instead
+        "code": {"description": "What kind of error (a short string)."},
     },
     "additionalProperties": True,
 }
