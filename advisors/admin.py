@@ -17,7 +17,7 @@ from clients.permissions import (
     may_write,
     sees_every_branch,
 )
-from imports.admin import BranchImportExportMixin
+from imports.admin import BranchFileImportMixin, BranchImportExportMixin
 
 from .models import Advisor, BookShare, Branch, Role, Team, User
 from .resources import AdvisorResource, BranchResource, TeamResource
@@ -120,7 +120,8 @@ class TeamAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Advisor)
-class AdvisorAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class AdvisorAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "advisors"
     resource_classes = [AdvisorResource]
     list_display = ["employee_no", "name", "team", "role", "email", "user", "is_active"]
     list_filter = ["branch", "role", "team", "is_active"]

@@ -246,7 +246,7 @@ def _import(call_command, path, *, expect_new: int) -> float:
     if batch.rows_new != expect_new or batch.rows_failed:
         sys.exit(
             f"unexpected import result: {batch.status} new={batch.rows_new} "
-            f"skipped={batch.rows_skipped} failed={batch.rows_failed} {batch.message}"
+            f"skipped={batch.rows_skipped} failed={batch.rows_failed} {batch.message_text()}"
         )
     return elapsed
 

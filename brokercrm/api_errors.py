@@ -11,6 +11,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from imports.messages import message_text
 from imports.services.reading import FileRejected
 from loyalty.services import PointsError
 
@@ -34,7 +35,10 @@ def exception_handler(exc, context):
         status = 400 if code == "invalid" else 409
         return Response({"detail": " ".join(exc.messages), "code": code}, status=status)
     elif isinstance(exc, FileRejected):
-        return Response({"detail": str(exc), "code": "file_rejected"}, status=400)
+        return Response(
+            {"detail": message_text(exc.code, exc.params), "code": "file_rejected"},
+            status=400,
+        )
     elif isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages)

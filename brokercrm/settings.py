@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "history",
     "nightly",
     "kpis",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,11 @@
 from django.contrib import admin
 
 from brokercrm.admin import BranchScopedAdmin
-from imports.admin import BranchImportExportMixin
+from imports.admin import (
+    BranchExportMixin,
+    BranchFileImportMixin,
+    BranchImportExportMixin,
+)
 
 from .models import (
     Account,
@@ -42,7 +46,8 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class ClientAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "clients"
     resource_classes = [ClientResource]
     list_display = [
         "client_no",
@@ -71,7 +76,9 @@ class HouseholdAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class AccountAdmin(BranchExportMixin, BranchScopedAdmin):
+    """Accounts are imported with their clients (the clients file)."""
+
     resource_classes = [AccountResource]
     list_display = ["account_no", "client", "branch"]
     search_fields = ["account_no", "client__client_no", "client__name"]
@@ -80,7 +87,8 @@ class AccountAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Security)
-class SecurityAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class SecurityAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "securities"
     resource_classes = [SecurityResource]
     branch_path = None
     list_display = ["code", "name", "kind", "industry", "listed_on"]
@@ -89,7 +97,8 @@ class SecurityAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class PriceAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "prices"
     resource_classes = [PriceResource]
     branch_path = None
     list_display = ["security", "date", "close"]
@@ -100,7 +109,8 @@ class PriceAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Trade)
-class TradeAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class TradeAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "trades"
     resource_classes = [TradeResource]
     list_display = [
         "trade_id",
@@ -121,7 +131,10 @@ class TradeAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(TradeDay)
-class TradeDayAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class TradeDayAdmin(BranchExportMixin, BranchScopedAdmin):
+    """Read-only: each account-day's totals are derived from its trades (every writer
+    of trades refreshes them), so they are neither imported nor edited by hand."""
+
     resource_classes = [TradeDayResource]
     branch_path = "account__branch"
     list_display = ["account", "date", "trades", "commission", "amount", "buy_amount"]
@@ -130,9 +143,19 @@ class TradeDayAdmin(BranchImportExportMixin, BranchScopedAdmin):
     list_select_related = ["account"]
     raw_id_fields = ["account"]
 
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Position)
-class PositionAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class PositionAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "positions"
     resource_classes = [PositionResource]
     branch_path = "account__branch"
     list_display = [
@@ -150,7 +173,8 @@ class PositionAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class BalanceAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "balances"
     resource_classes = [BalanceResource]
     branch_path = "account__branch"
     list_display = ["date", "account", "cash", "market_value", "total_assets"]
@@ -161,7 +185,8 @@ class BalanceAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(CashFlow)
-class CashFlowAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class CashFlowAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "cashflows"
     resource_classes = [CashFlowResource]
     list_display = ["flow_id", "date", "account", "type", "amount"]
     list_filter = ["type"]
@@ -172,7 +197,8 @@ class CashFlowAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class InteractionAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "interactions"
     resource_classes = [InteractionResource]
     list_display = ["interaction_id", "date", "client", "advisor", "channel", "minutes"]
     list_filter = ["channel"]
@@ -184,7 +210,8 @@ class InteractionAdmin(BranchImportExportMixin, BranchScopedAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(BranchImportExportMixin, BranchScopedAdmin):
+class FeedbackAdmin(BranchFileImportMixin, BranchScopedAdmin):
+    import_kind = "feedback"
     resource_classes = [FeedbackResource]
     list_display = ["feedback_id", "date", "client", "topic", "score"]
     list_filter = ["topic", "score"]

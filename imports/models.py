@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Branch
 
+from .messages import error_text, message_text
+
 
 class ImportKind(models.TextChoices):
     """The kinds of back-office file SPEC §2 lists, in the order they import cleanly."""
@@ -68,8 +70,14 @@ class ImportBatch(models.Model):
     rows_skipped = models.PositiveIntegerField(default=0)
     rows_failed = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
-        default=list, blank=True, help_text=_("[line, column, reason] per bad row.")
+        default=list,
+        blank=True,
+        help_text=_("[line, column, code, parameters] per bad row."),
     )
+    # What the batch came to, as a code and its parameters (`imports.messages` words
+    # them); `message` holds only what no code names (an unexpected failure's text).
+    message_code = models.CharField(max_length=40, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -114,11 +122,9 @@ class ImportBatch(models.Model):
         )
 
     def error_lines(self) -> list[str]:
-        """The report's bad rows as `line N, column: reason`."""
-        return [format_error(*e) for e in self.errors]
+        """The report's bad rows as `line N, column: reason`, in the active language."""
+        return [error_text(*e) for e in self.errors]
 
-
-def format_error(line, column, reason) -> str:
-    if line is None:
-        return f"{column}: {reason}" if column else str(reason)
-    return f"line {line}, {column}: {reason}"
+    def message_text(self) -> str:
+        """What the batch came to, in the active language."""
+        return message_text(self.message_code, self.message_params, self.message)

@@ -4,16 +4,11 @@ Thin doors: the preview is the import service's dry run, the import itself is a 
 task running the same service, and every page reads through imports.selectors.
 """
 
-import os
-import uuid
-
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
 from brokercrm.doors import or_404
@@ -22,7 +17,7 @@ from clients.permissions import may_import
 from .forms import UploadForm
 from .models import BatchStatus
 from .selectors import batch_get, batch_list
-from .services import batch_create, batches_expire
+from .services import batch_create, batch_upload, batches_expire
 from .services.reading import FileRejected, open_table, scan
 from .services.report import report_csv
 from .tasks import import_batch_run_task, progress_key
@@ -63,18 +58,12 @@ def upload_view(request):
             {"batches": batches, "form": form},
             status=400,
         )
-    upload = form.cleaned_data["file"]
-    branch = form.cleaned_data.get("branch") or request.user.branch
-    name = get_valid_filename(os.path.basename(upload.name)) or "upload"
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}/{name}", upload)
-    batch = batch_create(
-        branch=branch,
-        path=default_storage.path(stored),
+    batch = batch_upload(
+        branch=form.cleaned_data.get("branch") or request.user.branch,
+        upload=form.cleaned_data["file"],
         kind=form.cleaned_data["kind"] or None,
-        file_name=upload.name,
         mode=form.cleaned_data["mode"],
         partial=form.cleaned_data["partial"],
-        dry_run=True,
         user=request.user,
     )
     # A big file takes a while to check: the check is a task too, and the page polls.

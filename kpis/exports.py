@@ -6,31 +6,9 @@ import csv
 from decimal import Decimal
 
 from .models import AdvisorKpi
+from .scoring import KPI_COLUMNS
 
-EXPORT_COLUMNS = [
-    "month",
-    "employee_no",
-    "clients",
-    "aum",
-    "net_new_assets",
-    "new_clients",
-    "lost_clients",
-    "commission",
-    "avg_return_90",
-    "contact_coverage",
-    "minutes_core_dormant",
-    "minutes_maintaining",
-    "minutes_precipitating",
-    "flags_open",
-    "flags_resolved",
-    "median_resolve_days",
-    "satisfaction",
-    "rank_aum",
-    "rank_commission",
-    "rank_net_new_assets",
-    "rank_contact_coverage",
-    "churn_rate_12m",
-]
+EXPORT_COLUMNS = ["month", "employee_no", *KPI_COLUMNS]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -28,7 +28,8 @@ from clients.models import (
 )
 from clients.permissions import may_merge_clients, may_reassign_clients
 from clients.selectors import client_scope
-from loyalty.services import points_balance_of, points_merge
+from loyalty.selectors import points_balance
+from loyalty.services import points_merge
 from tiers.models import ScoreRun
 
 from . import sources
@@ -193,8 +194,8 @@ def client_merge_preview(*, kept: Client, merged: Client) -> dict:
             for side, client in (("kept", kept), ("merged", merged))
         }
     counts["points"] = {
-        "kept": points_balance_of(kept),
-        "merged": points_balance_of(merged),
+        "kept": points_balance(client=kept),
+        "merged": points_balance(client=merged),
     }
     return counts
 

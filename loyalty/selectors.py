@@ -57,8 +57,12 @@ def redeemed_client_ids(*, branch_id: int, start: date, end: date) -> set[int]:
 
 def points_balance(*, client) -> int:
     """A client's current balance (every entry, whatever its date)."""
-    account = PointsAccount.objects.filter(client_id=client.pk).first()
-    return account.balance if account else 0
+    return (
+        PointsAccount.objects.filter(client_id=client.pk)
+        .values_list("balance", flat=True)
+        .first()
+        or 0
+    )
 
 
 def with_points_balance(clients: QuerySet[Client]) -> QuerySet[Client]:

@@ -63,8 +63,19 @@ def found_or_404(view):
     return wrapped
 
 
-def _errors(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
+def attempt(service, /, **kwargs) -> tuple[object, str | None, int]:
+    """Call a service for an in-page action, turning its refusal into words.
+
+    Returns (the service's result, None, 200), or when the service refuses: (None, its
+    message, 200) for a ValidationError (htmx swaps the fragment with the message in)
+    and (None, its message, 403) for a PermissionDenied. Not found is `found_or_404`'s.
+    """
+    try:
+        return service(**kwargs), None, 200
+    except ValidationError as exc:
+        return None, " ".join(exc.messages), 200
+    except PermissionDenied as exc:
+        return None, str(exc), 403
 
 
 def _htmx(request) -> bool:
@@ -103,14 +114,15 @@ def task_complete(request, pk: int):
     task = get_object_or_404(task_list(user=request.user, status=None), pk=pk)
     if not form.is_valid():
         return _task_item(request, task, error=_("Say what came of it."))
-    try:
-        task = client_services.task_complete(
-            user=request.user, task_id=pk, outcome=form.cleaned_data["outcome"]
-        )
-    except ValidationError as exc:
-        return _task_item(request, task, error=" ".join(_errors(exc)))
-    except PermissionDenied as exc:
-        return _task_item(request, task, error=str(exc), status=403)
+    done, error, status = attempt(
+        client_services.task_complete,
+        user=request.user,
+        task_id=pk,
+        outcome=form.cleaned_data["outcome"],
+    )
+    if error:
+        return _task_item(request, task, error=error, status=status)
+    task = done
     if not _htmx(request):
         messages.success(request, _("Task completed."))
         return redirect(request.POST.get("next") or "tasks")
@@ -125,14 +137,15 @@ def task_snooze(request, pk: int):
     task = get_object_or_404(task_list(user=request.user, status=None), pk=pk)
     if not form.is_valid():
         return _task_item(request, task, error=" ".join(form.errors.get("until", [])))
-    try:
-        task = client_services.task_snooze(
-            user=request.user, task_id=pk, until=form.cleaned_data["until"]
-        )
-    except ValidationError as exc:
-        return _task_item(request, task, error=" ".join(_errors(exc)))
-    except PermissionDenied as exc:
-        return _task_item(request, task, error=str(exc), status=403)
+    snoozed, error, status = attempt(
+        client_services.task_snooze,
+        user=request.user,
+        task_id=pk,
+        until=form.cleaned_data["until"],
+    )
+    if error:
+        return _task_item(request, task, error=error, status=status)
+    task = snoozed
     if not _htmx(request):
         messages.success(request, _("Task snoozed."))
         return redirect(request.POST.get("next") or "tasks")
@@ -168,18 +181,17 @@ def task_create(request):
             )
             return redirect(back)
         client_id = found.pk
-    try:
-        client_services.task_create(
-            user=request.user,
-            client_id=client_id,
-            title=form.cleaned_data["title"],
-            due_date=form.cleaned_data["due_date"],
-        )
+    _done, error, _status = attempt(
+        client_services.task_create,
+        user=request.user,
+        client_id=client_id,
+        title=form.cleaned_data["title"],
+        due_date=form.cleaned_data["due_date"],
+    )
+    if error:
+        messages.error(request, error)
+    else:
         messages.success(request, _("Follow-up added."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
     return redirect(back)
 
 
@@ -194,17 +206,14 @@ def flag_resolve(request, pk: int):
     form = FlagResolveForm(request.POST)
     error = None
     if form.is_valid():
-        try:
-            flag = churn_flag_resolve(
-                user=request.user,
-                flag_id=flag.pk,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            error = " ".join(_errors(exc))
-        except PermissionDenied as exc:
-            error = str(exc)
+        resolved, error, _status = attempt(
+            churn_flag_resolve,
+            user=request.user,
+            flag_id=flag.pk,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+        flag = resolved or flag
     else:
         error = _("Outcome: choose what happened.")
     if not _htmx(request):
@@ -316,20 +325,20 @@ def book_export(request, fmt: str):
 def saved_filter_create(request):
     form = SavedFilterForm(request.POST)
     if form.is_valid():
-        try:
-            saved = saved_filter_save(
-                user=request.user,
-                name=form.cleaned_data["name"],
-                query=form.cleaned_data["query"],
-            )
+        saved, error, _status = attempt(
+            saved_filter_save,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            query=form.cleaned_data["query"],
+        )
+        if error is None:
             messages.success(
                 request, _("Filter “%(name)s” saved.") % {"name": saved.name}
             )
             return redirect(
                 reverse("book") + (f"?{saved.query}" if saved.query else "")
             )
-        except ValidationError as exc:
-            messages.error(request, " ".join(_errors(exc)))
+        messages.error(request, error)
     else:
         messages.error(request, _("Name: give the filter a name."))
     query = request.POST.get("query", "")
@@ -371,21 +380,18 @@ def interaction_create(request, pk: int):
     form = InteractionForm(request.POST)
     error = None
     if form.is_valid():
-        try:
-            client_services.interaction_log(
-                user=request.user,
-                client_id=client.pk,
-                channel=form.cleaned_data["channel"],
-                minutes=form.cleaned_data["minutes"],
-                summary=form.cleaned_data["summary"],
-                recommended_codes=form.cleaned_data["recommended"],
-                day=form.cleaned_data["date"],
-            )
+        _done, error, _status = attempt(
+            client_services.interaction_log,
+            user=request.user,
+            client_id=client.pk,
+            channel=form.cleaned_data["channel"],
+            minutes=form.cleaned_data["minutes"],
+            summary=form.cleaned_data["summary"],
+            recommended_codes=form.cleaned_data["recommended"],
+            day=form.cleaned_data["date"],
+        )
+        if error is None:
             form = InteractionForm()
-        except ValidationError as exc:
-            error = " ".join(_errors(exc))
-        except PermissionDenied as exc:
-            error = str(exc)
     if not _htmx(request):
         if error or form.errors:
             messages.error(request, error or _("Check the contact's fields."))
@@ -405,14 +411,13 @@ def relationship_set(request, pk: int):
     form = RelationshipForm(request.POST)
     error = None
     if form.is_valid():
-        try:
-            client = client_services.relationship_level_set(
-                user=request.user, client_id=client.pk, level=form.cleaned_data["level"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            error = (
-                " ".join(_errors(exc)) if isinstance(exc, ValidationError) else str(exc)
-            )
+        changed, error, _status = attempt(
+            client_services.relationship_level_set,
+            user=request.user,
+            client_id=client.pk,
+            level=form.cleaned_data["level"],
+        )
+        client = changed or client
     else:
         error = _("Relationship level: choose a level.")
     if not _htmx(request):
@@ -455,15 +460,15 @@ def household_create(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Household name: give it a name."))
         return redirect("client-detail", pk=client.pk)
-    try:
-        household = client_services.household_create(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            kind=form.cleaned_data["kind"],
-            client_ids=[client.pk],
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    household, error, _status = attempt(
+        client_services.household_create,
+        user=request.user,
+        name=form.cleaned_data["name"],
+        kind=form.cleaned_data["kind"],
+        client_ids=[client.pk],
+    )
+    if error:
+        messages.error(request, error)
         return redirect("client-detail", pk=client.pk)
     return redirect("household-detail", pk=household.pk)
 
@@ -481,13 +486,16 @@ def household_add(request, pk: int):
             request, _("Client number: no client %(no)s in your book.") % {"no": number}
         )
         return redirect("household-detail", pk=household.pk)
-    try:
-        client_services.household_add_member(
-            user=request.user, household_id=household.pk, client_id=client.pk
-        )
+    _done, error, _status = attempt(
+        client_services.household_add_member,
+        user=request.user,
+        household_id=household.pk,
+        client_id=client.pk,
+    )
+    if error:
+        messages.error(request, error)
+    else:
         messages.success(request, _("%(name)s added.") % {"name": client.name})
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return redirect("household-detail", pk=household.pk)
 
 
@@ -496,12 +504,14 @@ def household_add(request, pk: int):
 @require_POST
 def household_remove(request, pk: int, client_pk: int):
     household = household_get(user=request.user, pk=pk)
-    try:
-        client_services.household_remove_member(
-            user=request.user, household_id=household.pk, client_id=client_pk
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    _done, error, _status = attempt(
+        client_services.household_remove_member,
+        user=request.user,
+        household_id=household.pk,
+        client_id=client_pk,
+    )
+    if error:
+        messages.error(request, error)
         return redirect("household-detail", pk=household.pk)
     if household_list(user=request.user).filter(pk=household.pk).exists():
         return redirect("household-detail", pk=household.pk)

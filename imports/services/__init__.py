@@ -1,12 +1,19 @@
 """Writes of the imports app: importing back-office files as batches (SPEC §2)."""
 
-from .batches import batch_create, batch_run, batches_expire, import_file
+from .batches import (
+    batch_create,
+    batch_run,
+    batch_upload,
+    batches_expire,
+    import_file,
+)
 from .reading import FileRejected
 
 __all__ = [
     "FileRejected",
     "batch_create",
     "batch_run",
+    "batch_upload",
     "batches_expire",
     "import_file",
 ]

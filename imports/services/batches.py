@@ -3,12 +3,15 @@
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import closing
 
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from brokercrm.db import Heartbeat, lease_deadline
 
@@ -48,6 +51,35 @@ def batch_create(
         file_size=os.path.getsize(path) if os.path.exists(path) else 0,
         created_by=user if user is not None and user.is_authenticated else None,
         status=BatchStatus.QUEUED,
+    )
+
+
+def batch_upload(
+    *,
+    branch,
+    upload,
+    kind: str | None = None,
+    mode: str = ImportMode.INSERT,
+    partial: bool = False,
+    user=None,
+) -> ImportBatch:
+    """Store an uploaded file and record its check (a dry run) as a batch.
+
+    The preview every upload door shows (the import pages, the admin's Import): the
+    caller queues `batch_run` for it, and the import itself is a second batch of the
+    same file once the preview is confirmed.
+    """
+    name = get_valid_filename(os.path.basename(upload.name)) or "upload"
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}/{name}", upload)
+    return batch_create(
+        branch=branch,
+        path=default_storage.path(stored),
+        kind=kind,
+        file_name=upload.name,
+        mode=mode,
+        partial=partial,
+        dry_run=True,
+        user=user,
     )
 
 
@@ -95,7 +127,7 @@ def batch_run(
             _run(batch, progress)
     except FileRejected as exc:
         batch.status = BatchStatus.REJECTED
-        batch.message = str(exc)
+        batch.message_code, batch.message_params = exc.code, exc.params
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
         batch.status = BatchStatus.FAILED
@@ -121,10 +153,8 @@ def batches_expire(*, now=None) -> int:
         )
         .update(
             status=BatchStatus.FAILED,
-            message=(
-                "The process running this import stopped (no heartbeat); nothing "
-                "was written. Import the file again."
-            ),
+            message_code="stopped",
+            message_params={},
             finished_at=now or timezone.now(),
         )
     )
@@ -144,7 +174,8 @@ def _run(batch: ImportBatch, progress) -> None:
         if not batch.dry_run:
             batch.status = BatchStatus.ALREADY_IMPORTED
             batch.rows_total = batch.rows_skipped = previous.rows_total
-            batch.message = f"{_seen(previous)}; nothing to do"
+            batch.message_code = "already_imported"
+            batch.message_params = _seen(previous)
             return
     errors: list = []
     importer = None
@@ -195,28 +226,24 @@ def _run(batch: ImportBatch, progress) -> None:
         batch.rows_skipped = counts.skipped
     if errors and not batch.partial:
         batch.status = BatchStatus.REJECTED
-        batch.message = (
-            f"{importer.failed} of {importer.total} rows are bad: nothing was written"
-        )
+        batch.message_code = "rejected"
+        batch.message_params = {"failed": importer.failed, "total": importer.total}
     elif batch.dry_run:
         batch.status = BatchStatus.DRY_RUN
-        batch.message = "dry run: the file was checked and nothing was written"
+        batch.message_code = "dry_run"
         if batch.previous is not None:
-            batch.message += f" ({_seen(batch.previous)})"
+            batch.message_code = "dry_run_seen"
+            batch.message_params = _seen(batch.previous)
     else:
         batch.status = BatchStatus.DONE
         if errors:
-            batch.message = (
-                f"{importer.failed} bad rows left out; the valid rows were imported"
-            )
+            batch.message_code = "partial"
+            batch.message_params = {"failed": importer.failed}
 
 
-def _seen(previous: ImportBatch) -> str:
+def _seen(previous: ImportBatch) -> dict:
     when = timezone.localtime(previous.finished_at or previous.created_at)
-    return (
-        f"already imported: the same file was imported on {when:%Y-%m-%d %H:%M} "
-        f"(batch {previous.pk})"
-    )
+    return {"when": f"{when:%Y-%m-%d %H:%M}", "batch": previous.pk}
 
 
 def _durations(phases: dict[str, float]) -> list[str]:

@@ -1,7 +1,8 @@
 """Vectorised cell checks: each parses one column of a chunk and reports its bad cells.
 
-A check looks at every value at once (pandas), and only formats messages for the cells
-that fail, so a million good rows cost a few array operations, not a million calls.
+A check looks at every value at once (pandas), and only records the cells that fail,
+each as (line, column, code, parameters): `imports.messages` words them in the reader's
+language when they are shown, so a million good rows cost a few array operations, not a million calls.
 Values that repeat (dates, account numbers, codes) are parsed once per distinct value.
 """
 
@@ -32,13 +33,7 @@ class Rows:
         self._empty: dict[str, np.ndarray] = {}
         if EXTRA in self.frame.columns:
             # A row with more cells than the header: its cells may be shifted.
-            self.fail(
-                (self.frame[EXTRA] != "").to_numpy(),
-                EXTRA,
-                lambda value: (
-                    f"has more cells than the header (extra: {_short(value)})"
-                ),
-            )
+            self.fail((self.frame[EXTRA] != "").to_numpy(), EXTRA, "extra_cells")
             self.frame = self.frame.drop(columns=[EXTRA])
 
     def empty(self, column: str) -> np.ndarray:
@@ -55,8 +50,9 @@ class Rows:
             return self.frame[column]
         return pd.Series([""] * self.n, index=self.frame.index, dtype=str)
 
-    def fail(self, mask, column: str, reason) -> None:
-        """Mark rows bad; `reason` is a string or a function of the cell's raw value."""
+    def fail(self, mask, column: str, code: str, **params) -> None:
+        """Mark rows bad with the code of what is wrong; its parameters are `params`
+        and the cell's own (shortened) raw `value`."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -66,23 +62,24 @@ class Rows:
         for i, value in zip(where, values, strict=True):
             if len(self.errors) >= MAX_MESSAGES:
                 break
-            text = reason(value) if callable(reason) else reason
-            self.errors.append((int(self.lines[i]), column, text))
+            self.errors.append(
+                (int(self.lines[i]), column, code, {"value": _short(value), **params})
+            )
 
-    def fail_rows(self, where, column: str, texts) -> None:
-        """Mark the rows at positions `where` bad, each with its own message."""
+    def fail_rows(self, where, column: str, code: str, params) -> None:
+        """Mark the rows at positions `where` bad, each with its own parameters."""
         where = np.asarray(where)
         if not len(where):
             return
         self.bad[where] = True
-        for i, text in zip(where, texts, strict=True):
+        for i, values in zip(where, params, strict=True):
             if len(self.errors) >= MAX_MESSAGES:
                 break
-            self.errors.append((int(self.lines[i]), column, text))
+            self.errors.append((int(self.lines[i]), column, code, values))
 
     def required(self, column: str) -> np.ndarray:
         empty = self.empty(column)
-        self.fail(empty, column, "is required")
+        self.fail(empty, column, "required")
         return empty
 
     def text(self, column: str, max_length: int, *, required=False) -> pd.Series:
@@ -93,11 +90,7 @@ class Rows:
             cells = values.to_numpy(dtype=object)
             lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
             too_long = lengths > max_length
-            self.fail(
-                too_long,
-                column,
-                lambda v: f'"{_short(v)}" is longer than {max_length} characters',
-            )
+            self.fail(too_long, column, "too_long", limit=max_length)
         return values
 
     def date(self, column: str, *, required=False, not_future=False) -> pd.Series:
@@ -123,12 +116,10 @@ class Rows:
         self.fail(
             bad_unique[codes] if len(uniques) else np.zeros(self.n, bool),
             column,
-            lambda v: (
-                f'"{_short(v)}" is not a date (YYYY-MM-DD, YYYYMMDD or YYYY/MM/DD)'
-            ),
+            "not_a_date",
         )
         if not_future and len(uniques):
-            self.fail(future_unique[codes], column, lambda v: f"{v} is in the future")
+            self.fail(future_unique[codes], column, "in_future")
         result = out[codes] if len(uniques) else np.array([], dtype=object)
         return pd.Series(result, index=values.index, dtype=str)
 
@@ -157,25 +148,23 @@ class Rows:
         floats = numbers.to_numpy()
         not_number = np.isnan(floats) & ~empty
         not_number |= np.isinf(floats)
-        self.fail(not_number, column, lambda v: f'"{_short(v)}" is not a number')
+        self.fail(not_number, column, "not_a_number")
         ok = ~np.isnan(floats) & ~np.isinf(floats)
         if integer:
             fractional = ok & (np.floor(floats) != floats)
-            self.fail(fractional, column, lambda v: f'"{v}" is not a whole number')
+            self.fail(fractional, column, "not_whole")
         if minimum is not None:
             below = ok & (floats < minimum)
-            reason = (
-                "must not be negative"
-                if minimum == 0
-                else f"must be at least {minimum:g}"
-            )
-            self.fail(below, column, lambda v: f'"{v}" {reason}')
+            if minimum == 0:
+                self.fail(below, column, "negative")
+            else:
+                self.fail(below, column, "below", minimum=f"{minimum:g}")
         if maximum is not None:
             above = ok & (floats > maximum)
-            self.fail(above, column, lambda v: f'"{v}" must be at most {maximum:g}')
+            self.fail(above, column, "above", maximum=f"{maximum:g}")
         limit = 10.0 ** (max_digits - places)
         huge = ok & (np.abs(floats) >= limit)
-        self.fail(huge, column, lambda v: f'"{_short(v)}" is too large')
+        self.fail(huge, column, "too_large")
         ok &= ~huge
         if integer:
             whole = numbers.where(ok).round().astype("Int64").astype(str)
@@ -198,11 +187,7 @@ class Rows:
         if required:
             self.required(column)
         allowed = ", ".join(sorted(set(mapping.values())))
-        self.fail(
-            unknown[codes],
-            column,
-            lambda v: f'"{_short(v)}" is not one of {allowed}',
-        )
+        self.fail(unknown[codes], column, "not_one_of", allowed=allowed)
         mapped[unknown] = ""
         return pd.Series(mapped[codes], index=values.index, dtype=str)
 
@@ -219,7 +204,7 @@ class Rows:
         if required:
             self.required(column)
         unknown = (found == -1) & ~empty
-        self.fail(unknown[codes], column, lambda v: f"unknown {what} {v}")
+        self.fail(unknown[codes], column, f"unknown_{what}")
         return found[codes]
 
 

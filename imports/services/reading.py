@@ -42,7 +42,18 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 BOM", "gb18030": "GBK/G
 
 
 class FileRejected(Exception):
-    """The file as a whole cannot be imported (too big, unreadable, wrong columns)."""
+    """The file as a whole cannot be imported (too big, unreadable, wrong columns).
+
+    `code` and `params` say why; `imports.messages` words it for the reader.
+    """
+
+    def __init__(self, code: str, **params):
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.params}" if self.params else self.code
 
 
 @dataclass
@@ -62,9 +73,7 @@ def check_size(path: str) -> int:
     size = os.path.getsize(path)
     limit = settings.IMPORT_MAX_FILE_BYTES
     if size > limit:
-        raise FileRejected(
-            f"the file is {size:,} bytes, over the import limit of {limit:,} bytes"
-        )
+        raise FileRejected("too_big", size=f"{size:,}", limit=f"{limit:,}")
     return size
 
 
@@ -115,7 +124,7 @@ def scan(path: str) -> Scan:
         return Scan(size, digest.hexdigest(), "csv", encoding, padded, quoted)
     if gb_ok:
         return Scan(size, digest.hexdigest(), "csv", "gb18030", padded, quoted)
-    raise FileRejected("the file is neither UTF-8 nor GBK/GB18030 text, nor XLSX")
+    raise FileRejected("not_text")
 
 
 @dataclass
@@ -263,7 +272,7 @@ class Table:
                         progress(counted.read_bytes / max(self.scan.size, 1))
                     yield frame
             except pd.errors.ParserError as exc:
-                raise FileRejected(f"the CSV cannot be read: {exc}") from exc
+                raise FileRejected("csv_unreadable", detail=str(exc)) from exc
 
     def _overlong_lines(self) -> set[int]:
         """Lines of the CSV whose record has non-empty cells beyond the header.
@@ -466,14 +475,11 @@ def open_table(path: str, file_scan: Scan, kind: str | None) -> tuple[Table, str
     while header and not header[-1]:
         header.pop()
     if not header:
-        raise FileRejected("the file has no header row")
+        raise FileRejected("no_header")
     if kind is None:
         kind = detect_kind(header)
         if kind is None:
-            raise FileRejected(
-                "cannot tell which kind of file this is from its columns: "
-                + ", ".join(header)
-            )
+            raise FileRejected("unknown_kind", header=", ".join(header))
     spec = KINDS[kind]
     mapping: dict[int, str] = {}
     ignored: list[str] = []
@@ -484,16 +490,16 @@ def open_table(path: str, file_scan: Scan, kind: str | None) -> tuple[Table, str
             ignored.append(raw)
             continue
         if name in seen:
-            raise FileRejected(
-                f'columns "{seen[name]}" and "{raw}" both mean {name}; keep one'
-            )
+            raise FileRejected("same_column", first=seen[name], second=raw, name=name)
         seen[name] = raw
         mapping[i] = name
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
         raise FileRejected(
-            f"a {kind} file needs the column(s) {', '.join(missing)}; found: "
-            + ", ".join(header)
+            "missing_columns",
+            kind=kind,
+            missing=", ".join(missing),
+            header=", ".join(header),
         )
     table = Table(path, file_scan, header, mapping, ignored, delimiter)
     return table, kind
@@ -525,9 +531,9 @@ def guard_xlsx(path: str) -> None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise FileRejected("the file looks like XLSX but is not a valid one") from exc
+        raise FileRejected("xlsx_invalid") from exc
     if len(entries) > XLSX_MAX_ENTRIES:
-        raise FileRejected("the XLSX file has too many parts: refused as a zip bomb")
+        raise FileRejected("xlsx_parts")
     total = 0
     for entry in entries:
         total += entry.file_size
@@ -535,13 +541,13 @@ def guard_xlsx(path: str) -> None:
             entry.compress_size, 1
         ):
             raise FileRejected(
-                f"the XLSX part {entry.filename} inflates {entry.file_size:,} bytes "
-                f"from {entry.compress_size:,}: refused as a zip bomb"
+                "xlsx_part_bomb",
+                part=entry.filename,
+                size=f"{entry.file_size:,}",
+                compressed=f"{entry.compress_size:,}",
             )
     if total > limit:
-        raise FileRejected(
-            f"the XLSX file inflates to {total:,} bytes, over {limit:,}: refused"
-        )
+        raise FileRejected("xlsx_too_big", size=f"{total:,}", limit=f"{limit:,}")
 
 
 def _xlsx_rows(path: str):
@@ -549,18 +555,18 @@ def _xlsx_rows(path: str):
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:  # never parse a spreadsheet's XML without entity protection
-        raise FileRejected("XLSX import needs defusedxml installed")
+        raise FileRejected("xlsx_needs_defusedxml")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds; all mean "unreadable"
-        raise FileRejected(f"the XLSX file cannot be read: {exc}") from exc
+        raise FileRejected("xlsx_unreadable", detail=str(exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         yield from sheet.iter_rows(values_only=True)
     except FileRejected:
         raise
     except Exception as exc:
-        raise FileRejected(f"the XLSX file cannot be read: {exc}") from exc
+        raise FileRejected("xlsx_unreadable", detail=str(exc)) from exc
     finally:
         workbook.close()
 

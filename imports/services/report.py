@@ -3,7 +3,10 @@
 import csv
 import io
 
-from ..models import ImportBatch, format_error
+from django.utils.translation import pgettext
+
+from ..messages import error_text, reason_text
+from ..models import ImportBatch
 
 
 def report_text(batch: ImportBatch) -> str:
@@ -21,9 +24,9 @@ def report_text(batch: ImportBatch) -> str:
     )
     if batch.duration_s is not None:
         lines.append(f"duration: {batch.duration_s:.2f}s")
-    if batch.message:
-        lines.append(batch.message)
-    lines.extend(format_error(*e) for e in batch.errors)
+    if batch.message_text():
+        lines.append(batch.message_text())
+    lines.extend(error_text(*e) for e in batch.errors)
     return "\n".join(lines)
 
 
@@ -33,18 +36,18 @@ def report_csv(batch: ImportBatch) -> str:
     writer = csv.writer(out)
     writer.writerow(
         [
-            "batch",
-            "kind",
-            "file",
+            pgettext("import report", "batch"),
+            pgettext("import report", "kind"),
+            pgettext("import report", "file"),
             "sha256",
-            "status",
-            "rows",
-            "new",
-            "updated",
-            "skipped",
-            "failed",
+            pgettext("import report", "status"),
+            pgettext("import report", "rows"),
+            pgettext("import report", "new"),
+            pgettext("import report", "updated"),
+            pgettext("import report", "skipped"),
+            pgettext("import report", "failed"),
             "duration_s",
-            "message",
+            pgettext("import report", "message"),
         ]
     )
     writer.writerow(
@@ -60,17 +63,30 @@ def report_csv(batch: ImportBatch) -> str:
             batch.rows_skipped,
             batch.rows_failed,
             batch.duration_s,
-            _safe(batch.message),
+            _safe(batch.message_text()),
         ]
     )
     writer.writerow([])
-    writer.writerow(["encoding", batch.encoding])
-    writer.writerow(["matched columns", *batch.matched_columns])
-    writer.writerow(["ignored columns", *(_safe(c) for c in batch.ignored_columns)])
+    writer.writerow([pgettext("import report", "encoding"), batch.encoding])
+    writer.writerow(
+        [pgettext("import report", "matched columns"), *batch.matched_columns]
+    )
+    writer.writerow(
+        [
+            pgettext("import report", "ignored columns"),
+            *(_safe(c) for c in batch.ignored_columns),
+        ]
+    )
     writer.writerow([])
-    writer.writerow(["line", "column", "reason"])
-    for line, column, reason in batch.errors:
-        writer.writerow([line, column, _safe(reason)])
+    writer.writerow(
+        [
+            pgettext("import report", "line"),
+            pgettext("import report", "column"),
+            pgettext("import report", "reason"),
+        ]
+    )
+    for line, column, *reason in batch.errors:
+        writer.writerow([line, column, _safe(reason_text(*reason))])
     return out.getvalue()
 
 

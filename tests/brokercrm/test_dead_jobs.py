@@ -108,7 +108,7 @@ def test_a_batch_whose_process_is_killed_is_marked_failed_then_imports_again(
     assert batches_expire(now=beat + LEASE - dt.timedelta(seconds=1)) == 0
     assert batches_expire(now=beat + LEASE + dt.timedelta(seconds=1)) == 1
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.FAILED and "again" in batch.message
+    assert batch.status == BatchStatus.FAILED and "again" in batch.message_text()
     # and the file imports again
     again = import_file(branch=branch, kind="securities", path=str(path))
     assert again.status == BatchStatus.DONE and again.rows_new == 1

@@ -218,7 +218,9 @@ def test_import_survives_kill_9_of_its_worker(worker, tmp_path):
         every=0.5,
     )
     clean.refresh_from_db()
-    assert (clean.status, clean.rows_new) == (BatchStatus.DONE, ROWS), clean.message
+    assert (clean.status, clean.rows_new) == (BatchStatus.DONE, ROWS), (
+        clean.message_text()
+    )
     expected = trades_state(branch.pk)
     assert expected["trades"][0] == ROWS and expected["duplicates"] == 0
 
@@ -250,7 +252,7 @@ def test_import_survives_kill_9_of_its_worker(worker, tmp_path):
         )
         batch.refresh_from_db()
         assert (batch.status, batch.rows_new) == (BatchStatus.DONE, ROWS), (
-            f"trial {trial}: {batch.status} {batch.message}"
+            f"trial {trial}: {batch.status} {batch.message_text()}"
         )
         assert trades_state(branch.pk) == expected, f"trial {trial}"
 

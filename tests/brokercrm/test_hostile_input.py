@@ -79,6 +79,6 @@ def test_a_csv_row_with_more_cells_than_the_header_is_a_bad_row(
     batch = import_file(branch=branch, kind="securities", path=str(path))
     # the file is refused with that one row named (nothing is written by default)
     assert batch.rows_failed == 1
-    [(line, _, reason)] = batch.errors
-    assert line == 3
-    assert "more cells than the header" in reason
+    [message] = batch.error_lines()
+    assert message.startswith("line 3, ")
+    assert "more cells than the header" in message

@@ -152,7 +152,7 @@ def test_seed_demo_export_imports_back_to_the_same_data(tmp_path):
         )
         assert batch.status == BatchStatus.DONE, (
             kind,
-            batch.message,
+            batch.message_text(),
             batch.error_lines()[:5],
         )
         assert batch.rows_failed == 0

@@ -25,7 +25,7 @@ def test_a_trade_file_imports_and_records_its_batch(book, csv_file, run, admin_u
     # when
     batch = run("trades", path, user=admin_user)
     # then
-    assert batch.status == BatchStatus.DONE, batch.message
+    assert batch.status == BatchStatus.DONE, batch.message_text()
     assert (batch.rows_new, batch.rows_skipped, batch.rows_failed) == (2, 0, 0)
     assert len(batch.sha256) == 64 and batch.duration_s is not None
     assert batch.created_by == admin_user and batch.file_name == path.name
@@ -61,11 +61,12 @@ def test_identical_file_is_already_imported_and_overlap_adds_only_new_rows(
     )
     # then
     assert again.status == BatchStatus.ALREADY_IMPORTED
-    assert "already imported" in again.message and again.rows_new == 0
+    assert "already imported" in again.message_text() and again.rows_new == 0
     assert again.previous.status == BatchStatus.DONE
     checked = run("trades", first, dry_run=True)  # the admin's preview says so too
     assert (
-        checked.status == BatchStatus.DRY_RUN and "already imported" in checked.message
+        checked.status == BatchStatus.DRY_RUN
+        and "already imported" in checked.message_text()
     )
     assert overlapping.status == BatchStatus.DONE
     assert (overlapping.rows_new, overlapping.rows_skipped) == (1, 2)
@@ -455,7 +456,7 @@ def test_a_trade_stored_behind_the_importers_back_fails_the_whole_import(
     batch = run("trades", csv_file(TRADE_HEADER, [trade_row("T1"), trade_row("T2")]))
     # then: the unique constraint refuses it, and nothing of the file is written
     assert batch.status == BatchStatus.FAILED
-    assert "trade_unique_id" in batch.message
+    assert "trade_unique_id" in batch.message_text()
     assert not Trade.objects.filter(trade_id="T1").exists()
     assert TradeDay.objects.count() == 0
 
@@ -493,7 +494,7 @@ def test_a_csv_the_parser_cannot_read_is_rejected_whole(book, csv_file, run):
     batch = run("trades", path)
     # then
     assert batch.status == BatchStatus.REJECTED
-    assert "the CSV cannot be read" in batch.message
+    assert "the CSV cannot be read" in batch.message_text()
     assert Trade.objects.count() == 0 and TradeDay.objects.count() == 0
 
 

@@ -21,7 +21,7 @@ from kpis.models import ClientAssignment, ClientMerge
 from kpis.selectors import duplicate_groups
 from kpis.services import client_merge, clients_reassign
 from loyalty.models import PointsEntry
-from loyalty.services import points_balance_of
+from loyalty.selectors import points_balance
 
 TABLES = {
     "accounts": (Account, "client"),
@@ -125,7 +125,7 @@ def test_duplicates_are_found_by_id_number_or_phone_and_name(
 def test_merge_moves_every_row_and_loses_or_doubles_nothing(pair, manager_user):
     kept, merged = pair
     before_kept, before_merged, before_all = held(kept), held(merged), totals()
-    balance = points_balance_of(kept) + points_balance_of(merged)
+    balance = points_balance(client=kept) + points_balance(client=merged)
 
     # when
     record = client_merge(user=manager_user, kept=kept, merged=merged)
@@ -134,8 +134,8 @@ def test_merge_moves_every_row_and_loses_or_doubles_nothing(pair, manager_user):
     assert totals() == before_all
     assert held(kept) == {k: before_kept[k] + before_merged[k] for k in TABLES}
     assert all(n == 0 for n in held(merged).values())
-    assert points_balance_of(kept) == balance == 350
-    assert points_balance_of(merged) == 0
+    assert points_balance(client=kept) == balance == 350
+    assert points_balance(client=merged) == 0
     assert Client.objects.get(client_no="R1").referred_by == kept
     # both had OUTFLOW open: one stays open, the duplicate is closed, not doubled
     assert ChurnFlag.objects.filter(client=kept, status="open").count() == 1

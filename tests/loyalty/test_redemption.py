@@ -113,7 +113,9 @@ def test_a_tier_that_gets_the_item_free_pays_nothing(
     advisor, client_, item, monkeypatch
 ):
     # given: the nightly run put the client in the large tier
-    monkeypatch.setattr("loyalty.services.client_tier", lambda client: "large")
+    monkeypatch.setattr(
+        "loyalty.services.redemptions.client_tier", lambda client: "large"
+    )
     # when
     redemption = redeem(advisor.user, client_, item)
     # then
@@ -198,7 +200,9 @@ def test_a_higher_tier_item_costs_points_and_leaves_the_tier_alone(
     advisor, client_, item, monkeypatch
 ):
     # given: a small-tier client; the item is free only for the large tier
-    monkeypatch.setattr("loyalty.services.client_tier", lambda client: "small")
+    monkeypatch.setattr(
+        "loyalty.services.redemptions.client_tier", lambda client: "small"
+    )
     give(client_, 1000)
     # when
     redemption = redeem(advisor.user, client_, item)

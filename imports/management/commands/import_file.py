@@ -42,4 +42,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(report_text(batch))
         if batch.status in (BatchStatus.REJECTED, BatchStatus.FAILED):
-            raise CommandError(batch.message or "the file was rejected")
+            raise CommandError(batch.message_text() or "the file was rejected")

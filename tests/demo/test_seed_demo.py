@@ -15,8 +15,6 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from advisors.models import Advisor, Branch, Role, User
-from clients.demo import DemoConfig, generate
-from clients.demo.export import export_frames
 from clients.models import (
     Account,
     Balance,
@@ -31,6 +29,8 @@ from clients.models import (
     TradeDay,
 )
 from clients.selectors import client_scope
+from demo import DemoConfig, generate
+from demo.export import export_frames
 from loyalty.models import PointsEntry
 
 END = dt.date(2026, 11, 20)

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from clients.demo import DemoConfig, generate
-from clients.demo.export import export_csv
-from clients.demo.write import (
+from demo import DemoConfig, generate
+from demo.export import export_csv
+from demo.write import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     SeedRefused,
