@@ -303,6 +303,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set (else `check --deploy` warns about the collisions).
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipLevelEnum": "clients.models.RelationshipLevel",
+        "ClientKindEnum": "clients.models.ClientKind",
+        "HouseholdKindEnum": "clients.models.Household.Kind",
+        "TaskKindEnum": "clients.models.TaskKind",
+        "ImportKindEnum": "imports.models.ImportKind",
+        "PointsEntryKindEnum": "loyalty.models.EntryKind",
+    },
 }
 
 # Security: safe by default when DEBUG is off; each can be relaxed from the environment
