@@ -17,6 +17,8 @@ COPY . .
 # load for the build; the container gets its own from the environment.
 RUN useradd --system --uid 1000 brokercrm \
  && DEBUG=0 ALLOWED_HOSTS=build SECRET_KEY=build-only-collectstatic-key-never-used-to-sign-anything-0123456789 \
+    PERSONAL_DATA_KEYS=YnVpbGQtb25seS1rZXktbmV2ZXItdXNlZC0wMTIzNDU= \
+    PERSONAL_DATA_HASH_KEY=build-only-hash-key-never-used-for-any-data-0123 \
     python manage.py collectstatic --noinput \
  && chown -R brokercrm /app
 USER brokercrm

@@ -25,8 +25,11 @@ class RoleBackend(ModelBackend):
                 content_type__app_label__in=BRANCH_DATA_APPS
             )
             if user_obj.role == Role.ADMIN:
-                # Branches themselves are created by a superuser (add_branch), not here.
-                role_perms = role_perms.exclude(content_type__model="branch")
+                # Branches themselves are created by a superuser (add_branch), not here;
+                # seeing full ID and phone numbers is granted one admin at a time.
+                role_perms = role_perms.exclude(content_type__model="branch").exclude(
+                    codename="reveal_personal_data"
+                )
             elif user_obj.role == Role.HEAD_OFFICE:
                 role_perms = role_perms.filter(codename__startswith="view_")
             else:

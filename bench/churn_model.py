@@ -1,6 +1,6 @@
 """Benchmark of the churn model's training against one nightly recompute of the branch.
 
-    .venv/bin/python bench/churn_model.py [--clients 50000] [--months 24]
+    .venv/bin/python bench/churn_model.py [--clients 50000] [--months 24] [--reuse]
 
 Empties (or creates) its own PostgreSQL database (default `brokercrm_churnbench`, or
 BENCH_DATABASE_URL), migrates it and seeds one branch directly with COPY: clients
@@ -14,8 +14,11 @@ same signs and stay. Then, in the same run, each in a child process whose peak R
 measured:
 
 - one nightly `recompute` of the branch for D (after a warm-up for D−1), and
-- `churn_model_train` on the whole history (every labelled month end's features as of
-  that day, the fit of both candidates, validation, calibration, importances).
+- `churn_model_train` on the whole history (every source read once for the window,
+  every labelled month end's features cut from it as of that day, the fit of both
+  candidates, validation, calibration, importances).
+
+`--reuse` skips the seeding and the warm-up: the database as a former run left it.
 
 The last line: RESULT clients=N snapshots=S train_s=X auc_model=A auc_hand=H
 peak_rss_mb=P (the training's peak RSS), with recompute_s and the ratio logged above.
@@ -25,10 +28,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -37,10 +37,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.nightly import copy_frame, log, recreate_database, setup_django  # noqa: E402
+from bench._common import (  # noqa: E402
+    child_report,
+    copy_frame,
+    fresh_database,
+    log,
+    run_child,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://brokercrm:brokercrm@127.0.0.1:5432/brokercrm_churnbench"
 D = date(2026, 6, 30)
@@ -437,10 +443,6 @@ def seed(n: int, months: int, trades_per_client: float, rng) -> None:
     cur.execute("VACUUM ANALYZE")
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(url: str, what: str, day: str) -> None:
     """In a child process: one recompute for `day`, or one training."""
     setup_django(url)
@@ -452,13 +454,16 @@ def child(url: str, what: str, day: str) -> None:
         from nightly.services import nightly_run
 
         run = nightly_run(branch=branch, as_of=date.fromisoformat(day))
-        out = {"clients": run.clients, "timings": run.counts.get("timings")}
-    else:
-        from churn.services import churn_model_train
+        child_report(
+            {"clients": run.clients, "timings": run.counts.get("timings")}, started
+        )
+        return
+    from churn.services import churn_model_train
 
-        timings: dict = {}
-        model = churn_model_train(branch=branch, timings=timings)
-        out = {
+    timings: dict = {}
+    model = churn_model_train(branch=branch, timings=timings)
+    child_report(
+        {
             "snapshots": model.snapshots,
             "rows": model.rows,
             "positives": model.positives,
@@ -469,23 +474,13 @@ def child(url: str, what: str, day: str) -> None:
             "auc_hand": model.auc_hand,
             "candidates": model.metrics.get("candidates"),
             "timings": timings,
-        }
-    out["seconds"] = time.perf_counter() - started
-    out["peak_rss_mb"] = _peak_mb()
-    print(json.dumps(out), flush=True)
-
-
-def run_child(url: str, what: str, day: date) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", what, day.isoformat(), "--url", url],
-        check=False,
-        capture_output=True,
-        text=True,
+        },
+        started,
     )
-    if result.returncode:
-        sys.stderr.write(result.stderr)
-        raise SystemExit(f"{what} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def in_child(url: str, what: str, day: date) -> dict:
+    return run_child(__file__, "--child", what, day.isoformat(), "--url", url)
 
 
 def main() -> None:
@@ -497,20 +492,21 @@ def main() -> None:
     parser.add_argument(
         "--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database this script seeded (and warmed up for D-1) before, as is",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--skip-seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.url, *args.child)
         return
 
-    if not args.skip_seed:
-        log(f"re-creating {args.url.rsplit('/', 1)[1]}")
-        recreate_database(args.url)
-        setup_django(args.url)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    if args.reuse:
+        log(f"reusing {args.url.rsplit('/', 1)[1]} as seeded")
+    else:
+        fresh_database(args.url)
         started = time.perf_counter()
         seed(
             args.clients,
@@ -522,22 +518,23 @@ def main() -> None:
         from django.db import connection
 
         connection.close()
-        log("warm-up recompute for D-1")
-        warm = run_child(args.url, "recompute", D - timedelta(days=1))
+        log("warm-up recompute for D-1 (accrues the ledger's earlier points)")
+        warm = in_child(args.url, "recompute", D - timedelta(days=1))
         log(f"warm-up took {warm['seconds']:.1f}s")
-    recompute = run_child(args.url, "recompute", D)
+    recompute = in_child(args.url, "recompute", D)
     log(
         f"recompute for {D}: {recompute['clients']:,} clients in "
         f"{recompute['seconds']:.2f}s, peak RSS {recompute['peak_rss_mb']:.0f} MB"
     )
-    train = run_child(args.url, "train", D)
+    train = in_child(args.url, "train", D)
     timings = train.pop("timings")
     fit = timings.pop("fit", None)
-    loads = sum(timings.values())
+    load = timings.pop("load", None)
+    cuts = sum(timings.values())
     log(
         f"training: {train['snapshots']} snapshots, {train['rows']:,} rows, "
-        f"{train['positives']:,} churners; features {loads:.1f}s "
-        f"({loads / max(1, len(timings)):.2f}s a snapshot), fit {fit}s; "
+        f"{train['positives']:,} churners; history read {load}s, features "
+        f"{cuts:.1f}s ({cuts / max(1, len(timings)):.2f}s a snapshot), fit {fit}s; "
         f"{train['kind']} (candidates {train['candidates']}), accepted="
         f"{train['accepted']} {train['reason']}"
     )

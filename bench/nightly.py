@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -37,7 +34,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import (  # noqa: E402
+    child_report,
+    copy_frame,
+    fresh_database,
+    log,
+    run_child,
+    setup_django,
+)
+
 DEFAULT_URL = "postgres://brokercrm:brokercrm@127.0.0.1:5432/brokercrm_nightly"
 D = date(2026, 6, 30)
 REFERENCE_SQL = """
@@ -49,57 +56,6 @@ FROM (
 ) AS days
 GROUP BY account_id
 """
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def setup_django(url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokercrm.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def recreate_database(url: str) -> None:
-    """An empty database: created if missing, else its schema dropped and re-made.
-
-    (Emptying the schema rather than DROP DATABASE: a drop waits on every backend
-    of the cluster, including other people's.)
-    """
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT datconnlimit FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if row is not None and row[0] == -2:  # left invalid by an interrupted drop
-            conn.execute(f'DROP DATABASE "{name}"')
-            row = None
-        if row is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-def copy_frame(cursor, table: str, frame: pd.DataFrame, chunk: int = 500_000) -> None:
-    """COPY a frame into a table in text format, a chunk at a time."""
-    columns = ", ".join(frame.columns)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for start in range(0, len(frame), chunk):
-            buffer = io.StringIO()
-            frame.iloc[start : start + chunk].to_csv(
-                buffer, sep="\t", header=False, index=False, na_rep="\\N"
-            )
-            copy.write(buffer.getvalue())
 
 
 def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
@@ -426,32 +382,13 @@ def child_recompute(url: str, day: str) -> None:
     branch = Branch.objects.get(code="BENCH")
     started = time.perf_counter()
     run = nightly_run(branch=branch, as_of=date.fromisoformat(day))
-    elapsed = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "seconds": elapsed,
-                "clients": run.clients,
-                "timings": run.counts.get("timings"),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                / 1024,
-            }
-        ),
-        flush=True,
+    child_report(
+        {"clients": run.clients, "timings": run.counts.get("timings")}, started
     )
 
 
-def run_child(url: str, day: date) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child-recompute", day.isoformat(), "--url", url],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        sys.stderr.write(result.stderr)
-        raise SystemExit(f"recompute for {day} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def recompute_in_child(url: str, day: date) -> dict:
+    return run_child(__file__, "--child-recompute", day.isoformat(), "--url", url)
 
 
 def main() -> None:
@@ -473,13 +410,13 @@ def main() -> None:
         child_recompute(args.url, args.child_recompute)
         return
 
-    if not args.reuse:
-        log(f"re-creating {args.url.rsplit('/', 1)[1]}")
-        recreate_database(args.url)
-    setup_django(args.url)
-    from django.core.management import call_command
+    if args.reuse:
+        setup_django(args.url)
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
+    else:
+        fresh_database(args.url)
     from advisors.models import Branch
 
     if args.reuse and Branch.objects.filter(code="BENCH").exists():
@@ -499,11 +436,11 @@ def main() -> None:
 
     connection.close()
     log("warm-up recompute for D-1 (accrues the ledger's earlier points)")
-    warm = run_child(args.url, D - timedelta(days=1))
+    warm = recompute_in_child(args.url, D - timedelta(days=1))
     log(f"warm-up took {warm['seconds']:.1f}s")
     reference_seconds(args.url)  # warm the cache for both
     reference = reference_seconds(args.url)
-    report = run_child(args.url, D)
+    report = recompute_in_child(args.url, D)
     peak_mb = report["peak_rss_mb"]
     seconds = report["seconds"]
     log(f"recompute for {D}: {report['clients']:,} clients in {seconds:.2f}s")

@@ -11,7 +11,12 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
 from brokercrm.branches import branch_id_of, branch_path
-from clients.permissions import may_edit_branch_row, may_write, sees_every_branch
+from clients.permissions import (
+    may_edit_branch_row,
+    may_edit_shared_reference,
+    may_write,
+    sees_every_branch,
+)
 
 
 def rows_user_may_link(user, queryset):
@@ -82,12 +87,16 @@ class BranchScopedAdmin(admin.ModelAdmin):
 
     # -- permissions: the role's model permissions, and the row's branch -------------
     def may_edit_row(self, request, obj) -> bool:
-        if obj is None or self.branch_path is None:
+        if self.branch_path is None:  # shared by every branch
+            return may_edit_shared_reference(request.user)
+        if obj is None:
             return may_write(request.user)
         return may_edit_branch_row(request.user, branch_id_of(obj, self.branch_path))
 
     def has_add_permission(self, request, *args):
-        return may_write(request.user) and super().has_add_permission(request, *args)
+        return self.may_edit_row(request, None) and super().has_add_permission(
+            request, *args
+        )
 
     def has_change_permission(self, request, obj=None):
         return self.may_edit_row(request, obj) and super().has_change_permission(
@@ -126,7 +135,7 @@ class BranchScopedAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         user = request.user
-        if not may_write(user):
+        if not self.may_edit_row(request, None):
             raise PermissionDenied
         if (
             not user.is_superuser

@@ -4,7 +4,10 @@ No DATABASE_URL -> a SQLite file beside manage.py; no REDIS_URL -> Celery runs t
 eagerly in process. With DEBUG off, the unsafe defaults refuse to start.
 """
 
+import base64
+import binascii
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import environ
@@ -32,6 +35,41 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "DEBUG is off: set ALLOWED_HOSTS in the environment."
         )
+
+# Personal data (ID and phone numbers) at rest: Fernet keys, newest first (new values
+# use the first, reads try each: README "Personal data"), and the HMAC key of their
+# exact-value search. The development defaults are derived from SECRET_KEY so the demo
+# runs with no settings; with DEBUG off both must be set, as SECRET_KEY must.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+PERSONAL_DATA_HASH_KEY = env.str("PERSONAL_DATA_HASH_KEY", default="")
+if not DEBUG and not (PERSONAL_DATA_KEYS and PERSONAL_DATA_HASH_KEY):
+    raise ImproperlyConfigured(
+        "DEBUG is off: set PERSONAL_DATA_KEYS (Fernet keys, newest first) and "
+        "PERSONAL_DATA_HASH_KEY in the environment."
+    )
+if not PERSONAL_DATA_KEYS:
+    PERSONAL_DATA_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"personal-data-key:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+if not PERSONAL_DATA_HASH_KEY:
+    PERSONAL_DATA_HASH_KEY = hashlib.sha256(
+        f"personal-data-hash-key:{SECRET_KEY}".encode()
+    ).hexdigest()
+for _key in PERSONAL_DATA_KEYS:
+    try:
+        _raw = base64.urlsafe_b64decode(_key.encode())
+    except (binascii.Error, ValueError):
+        _raw = b""
+    if len(_raw) != 32:
+        raise ImproperlyConfigured(
+            "PERSONAL_DATA_KEYS: each key is 32 url-safe base64 bytes "
+            "(python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        )
+if len(PERSONAL_DATA_HASH_KEY) < 32:
+    raise ImproperlyConfigured("PERSONAL_DATA_HASH_KEY: at least 32 characters.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -363,10 +401,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# ID and phone numbers are masked in every log record (clients/logfilters.py also
+# applies the filter when each record is made) and in error reports.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "clients.logfilters.PersonalDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "clients.logfilters.MaskPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

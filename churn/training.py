@@ -2,9 +2,16 @@
 
 Snapshots are the calendar month ends whose 90-day outcome is known (t ≤ the last day
 of data − 90). At each snapshot t every open client gets the SPEC §3.1 features and the
-flags as of t — read by the nightly run's own loaders (`tiers.features.load_sources`
-as of t, so no value uses data dated after t) — and the label: 1 when within
-t+1 … t+90 the client stops being open (closed_at) or any custody_out of theirs is dated.
+flags as of t, and the label: 1 when within t+1 … t+90 the client stops being open
+(closed_at) or any custody_out of theirs is dated.
+
+The features are the nightly run's: every source is read once for the whole window
+(`tiers.features.load_history`), each snapshot's source frames are cut from it as of t
+(`tiers.history.sources_at`: latest rows on or before a day, sums over windows ending
+at t, so no value uses data dated after t), and the nightly run's own pure code turns
+them into features, flags and the hand-weight risk (`features_from_sources`,
+`churn_flags`, `churn_risk`). A test holds them equal to `snapshot_features`, which
+reads t's sources the way the nightly run does.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from clients.models import Balance, CashFlow, CashFlowType, Client, TradeDay
-from tiers.features import load_sources
+from tiers.features import load_history, load_sources
+from tiers.history import sources_at
 from tiers.policy import Policy
 from tiers.scoring import features_from_sources
 
@@ -72,8 +80,9 @@ def labelled_snapshots(
 def snapshot_features(
     branch_id: int, as_of: date, policy: Policy
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """(features, flags, hand risk) of every client as of `as_of`, as the nightly run
-    computes them (loyalty redemptions aside: they only decide the loyalty type)."""
+    """(features, flags, hand risk) of every client as of `as_of`, read the way the
+    nightly run reads them (loyalty redemptions aside: they only decide the loyalty
+    type): the reference the training set's rows are tested against."""
     with transaction.atomic():  # one consistent read, as the nightly run does
         sources = load_sources(branch_id, as_of, policy)
     features = features_from_sources(sources, as_of, policy, set())
@@ -131,11 +140,21 @@ def training_set(
     """The labelled rows of every open client at every snapshot (at least one)."""
     if not snapshots:
         raise ValueError("no snapshot to build a training set from")
-    closed, outs = churn_events(branch_id)
+    snapshots = sorted(snapshots)
+    started = time.monotonic()
+    with transaction.atomic():  # one consistent read
+        history = load_history(branch_id, snapshots[0], snapshots[-1], policy)
+        closed, outs = churn_events(branch_id)
+    if timings is not None:
+        timings["load"] = round(time.monotonic() - started, 3)
     matrices, ys, days, hands, ids = [], [], [], [], []
     for as_of in snapshots:
         started = time.monotonic()
-        features, flags, hand = snapshot_features(branch_id, as_of, policy)
+        features = features_from_sources(
+            sources_at(history, as_of, policy), as_of, policy, set()
+        )
+        flags = churn_flags(features, policy)
+        hand = churn_risk(features, flags, policy)
         is_open = features["is_open"].astype(bool).to_numpy()
         features, flags, hand = features[is_open], flags[is_open], hand[is_open]
         matrices.append(model_matrix(features, flags, hand, as_of))

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from brokercrm.admin import BranchScopedAdmin
 from imports.admin import (
@@ -7,6 +8,7 @@ from imports.admin import (
     BranchImportExportMixin,
 )
 
+from .masking import mask_id_number, mask_phone
 from .models import (
     Account,
     Balance,
@@ -37,6 +39,7 @@ from .resources import (
     TradeDayResource,
     TradeResource,
 )
+from .selectors import personal_data_match
 
 
 class AccountInline(admin.TabularInline):
@@ -60,11 +63,32 @@ class ClientAdmin(BranchFileImportMixin, BranchScopedAdmin):
         "risk_level",
     ]
     list_filter = ["branch", "kind", "relationship_level", "risk_level", "onsite"]
-    search_fields = ["client_no", "name", "phone", "id_number", "accounts__account_no"]
+    search_fields = ["client_no", "name", "accounts__account_no"]
     list_select_related = ["advisor"]
     raw_id_fields = ["advisor", "referred_by", "household"]
     date_hierarchy = "opened_at"
     inlines = [AccountInline]
+    # Personal data is shown masked and not edited here (the client file feeds it);
+    # the full value is revealed, with a reason, on the client's page.
+    exclude = ["id_number", "phone"]
+    readonly_fields = ["masked_id_number", "masked_phone"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("Phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also an exact phone or ID number, through its keyed hash."""
+        found, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        if search_term.strip():
+            found |= queryset.filter(personal_data_match(search_term.strip()))
+        return found, may_have_duplicates
 
 
 @admin.register(Household)

@@ -4,6 +4,8 @@
 value needs a permission and a reason (clients.permissions.may_reveal_personal_data).
 """
 
+import re
+
 
 def _mask(value: str, *, keep_start: int, keep_end: int) -> str:
     value = (value or "").strip()
@@ -25,3 +27,18 @@ def mask_id_number(value: str | None) -> str:
 def mask_phone(value: str | None) -> str:
     """A phone number with only its first 3 and last 4 digits shown."""
     return _mask(value or "", keep_start=3, keep_end=4)
+
+
+# ID numbers (18 characters, the last a digit or X; or the old 15 digits) and mobile
+# numbers (11 digits from 13…19, with or without +86) standing alone in free text.
+_ID_NUMBER_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
+
+
+def mask_text(text: str) -> str:
+    """Free text (a log line, an error message) with every ID or mobile number in it
+    masked; anything else is left as it is."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_NUMBER_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _PHONE_TEXT.sub(lambda m: mask_phone(m.group()), text)

@@ -13,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Branch
 
+from .crypto import (
+    ID_NUMBER,
+    PHONE,
+    EncryptedTextField,
+    LookupHashField,
+    Sealed,
+    lookup_hash,
+)
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
 QUANTITY = {"max_digits": 20, "decimal_places": 4}
@@ -75,6 +84,34 @@ class Household(models.Model):
         return self.name
 
 
+#: Encrypted personal data field → its lookup hash field.
+PERSONAL_DATA_HASHES = {"id_number": "id_number_hash", "phone": "phone_hash"}
+_KINDS = {"id_number": ID_NUMBER, "phone": PHONE}
+
+
+class ClientQuerySet(models.QuerySet):
+    """Bulk writes keep each personal data field's lookup hash in step with it (a
+    row's save does so in LookupHashField.pre_save)."""
+
+    def update(self, **kwargs):
+        for field, hashed in PERSONAL_DATA_HASHES.items():
+            if field in kwargs and hashed not in kwargs:
+                kwargs[hashed] = lookup_hash(_KINDS[field], kwargs[field])
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        for field, hashed in PERSONAL_DATA_HASHES.items():
+            if field in fields:
+                for obj in objs:
+                    value = getattr(obj, field)
+                    if not isinstance(value, Sealed):
+                        setattr(obj, hashed, lookup_hash(_KINDS[field], value))
+                if hashed not in fields:
+                    fields.append(hashed)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class Client(models.Model):
     """A client of the branch (客户); prospects have no opened_at."""
 
@@ -86,8 +123,11 @@ class Client(models.Model):
     )
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
-    id_number = models.CharField(max_length=64, blank=True, db_index=True)
-    phone = models.CharField(max_length=32, blank=True)
+    # Personal data: encrypted at rest, found by the keyed hash of its value (crypto.py).
+    id_number = EncryptedTextField(blank=True)
+    id_number_hash = LookupHashField(source="id_number", kind=ID_NUMBER, db_index=True)
+    phone = EncryptedTextField(blank=True)
+    phone_hash = LookupHashField(source="phone", kind=PHONE, db_index=True)
     opened_at = models.DateField(null=True, blank=True)
     closed_at = models.DateField(null=True, blank=True)
     advisor = models.ForeignKey(
@@ -124,6 +164,8 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["client_no"]

@@ -100,10 +100,28 @@ def may_merge_clients(user) -> bool:
     )
 
 
-def may_reveal_personal_data(user) -> bool:
-    """Seeing a full ID or phone number (with a reason, recorded): a granted permission."""
-    return may_write(user) and (
-        user.is_superuser or user.has_perm("clients.reveal_personal_data")
+def may_reveal_personal_data(user, client=None) -> bool:
+    """Seeing a full ID or phone number (with a typed reason, recorded in the history).
+
+    Of `client`: its own advisor (to call them), a manager of its branch, or someone of
+    its branch granted `clients.reveal_personal_data` (an admin fixing a record);
+    never head office, nor a colleague the book is merely shared with. Without a
+    client: whether the user may reveal anyone's (the reveal control is shown).
+    """
+    if not may_write(user):
+        return False
+    if user.is_superuser:
+        return True
+    granted = user.has_perm("clients.reveal_personal_data")
+    if client is None:
+        return granted or user.role in (Role.ADVISOR, Role.MANAGER)
+    if not _in_branch(user, client.branch_id) or not may_see_client(user, client):
+        return False
+    if user.role == Role.MANAGER or granted:
+        return True
+    advisor = client.advisor
+    return (
+        user.role == Role.ADVISOR and advisor is not None and advisor.user_id == user.pk
     )
 
 
@@ -124,6 +142,15 @@ def may_edit_policy(user) -> bool:
     return _active(user) and (
         user.is_superuser or (user.role == Role.ADMIN and user.branch_id is not None)
     )
+
+
+def may_edit_shared_reference(user) -> bool:
+    """Securities and prices, shared by every branch: only a superuser writes them.
+
+    Branch admins and head office view them; a branch's change would be every
+    branch's (issue #8).
+    """
+    return _active(user) and user.is_superuser
 
 
 def may_grant_role(user, role) -> bool:

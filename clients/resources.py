@@ -9,6 +9,7 @@ from import_export import fields, widgets
 from advisors.models import Advisor, Branch
 from imports.resources import BranchForeignKeyWidget, SafeResource
 
+from .masking import mask_id_number, mask_phone
 from .models import (
     Account,
     Balance,
@@ -74,6 +75,23 @@ def advisor_field(attribute="advisor", column_name="advisor"):
     )
 
 
+class PersonalDataField(fields.Field):
+    """An ID or phone number: exported masked (the admin's export and its import
+    preview); on import a masked cell, as an export read back holds, changes nothing."""
+
+    def __init__(self, attribute: str, mask):
+        super().__init__(attribute=attribute, column_name=attribute)
+        self.mask = mask
+
+    def export(self, instance, **kwargs):
+        return self.mask(super().export(instance, **kwargs))
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        if "*" in str(row.get(self.column_name) or ""):
+            return
+        super().save(instance, row, is_m2m, **kwargs)
+
+
 class HouseholdResource(SafeResource):
     branch = branch_field()
 
@@ -86,6 +104,8 @@ class ClientResource(SafeResource):
     branch = branch_field()
     advisor = advisor_field()
     referred_by = client_field("referred_by", "referred_by")
+    id_number = PersonalDataField("id_number", mask_id_number)
+    phone = PersonalDataField("phone", mask_phone)
 
     class Meta:
         model = Client

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from advisors.models import Advisor, BookShare, Branch, Role
 
+from .crypto import ID_NUMBER, PHONE, lookup_hash
 from .models import (
     Account,
     Balance,
@@ -58,8 +59,21 @@ def scoped(queryset: QuerySet, *, user, client_path: str = "client") -> QuerySet
     return queryset.filter(**{f"{client_path}__in": client_scope(user).values("pk")})
 
 
+def personal_data_match(value: str) -> Q:
+    """Clients whose phone or ID number is exactly `value` (after normalising: spaces,
+    dashes, +86), found through the keyed hashes: the numbers themselves are encrypted."""
+    condition = Q(pk__in=[])
+    id_hash, phone_hash = lookup_hash(ID_NUMBER, value), lookup_hash(PHONE, value)
+    if id_hash:
+        condition |= Q(id_number_hash=id_hash)
+    if phone_hash:
+        condition |= Q(phone_hash=phone_hash)
+    return condition
+
+
 def client_list(*, user, search: str = "", branch=None) -> QuerySet[Client]:
-    """The clients list: number, name and advisor, searchable by number, name or phone."""
+    """The clients list: number, name and advisor, searchable by number or name
+    (contains), or by phone, ID or account number (exact)."""
     clients = client_scope(user).select_related("advisor", "branch")
     if branch is not None:
         clients = clients.filter(branch=branch)
@@ -68,7 +82,7 @@ def client_list(*, user, search: str = "", branch=None) -> QuerySet[Client]:
         clients = clients.filter(
             Q(client_no__icontains=search)
             | Q(name__icontains=search)
-            | Q(phone__icontains=search)
+            | personal_data_match(search)
             | Q(accounts__account_no=search)
         ).distinct()
     return clients.order_by("client_no")

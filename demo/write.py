@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Branch, Role, Team, User
 from brokercrm.db import copy_rows
+from clients.crypto import ID_NUMBER, PHONE, encrypt_many, lookup_hashes
 from clients.models import (
     Account,
     Balance,
@@ -181,6 +182,11 @@ def demo_branch_write(
     def maybe(value):
         return None if value is None else value.isoformat()
 
+    # Personal data is stored encrypted, with its keyed hash (clients/crypto.py).
+    id_tokens = encrypt_many(cl["id_number"])
+    phone_tokens = encrypt_many(cl["phone"])
+    id_hashes = lookup_hashes(ID_NUMBER, cl["id_number"])
+    phone_hashes = lookup_hashes(PHONE, cl["phone"])
     counts["clients"] = _insert(
         Client,
         [
@@ -191,7 +197,9 @@ def demo_branch_write(
             "gender",
             "birth_date",
             "id_number",
+            "id_number_hash",
             "phone",
+            "phone_hash",
             "opened_at",
             "closed_at",
             "advisor_id",
@@ -212,8 +220,10 @@ def demo_branch_write(
                 r.kind,
                 r.gender,
                 maybe(r.birth_date),
-                r.id_number,
-                r.phone,
+                id_tokens[i],
+                id_hashes[i],
+                phone_tokens[i],
+                phone_hashes[i],
                 maybe(r.opened_at),
                 maybe(r.closed_at),
                 int(advisor_pk[r.advisor]) if r.advisor >= 0 else None,
@@ -226,7 +236,7 @@ def demo_branch_write(
                 now,
                 now,
             )  # fmt: skip
-            for r in cl.itertuples(index=False)
+            for i, r in enumerate(cl.itertuples(index=False))
         ],
     )
     client_ids = dict(

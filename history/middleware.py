@@ -46,7 +46,10 @@ class HistoryMiddleware:
                 user=request.user,
                 detail={
                     "path": request.path,
-                    "query": request.GET.urlencode()[:500],
+                    # decoded, so that the trail masks any number in it
+                    "query": "&".join(
+                        f"{key}={value}" for key, value in request.GET.items()
+                    )[:500],
                     "file": disposition.partition("filename=")[2].strip('"')[:200],
                 },
                 request=request,

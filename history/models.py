@@ -76,7 +76,8 @@ def _events(model, name, exclude=()):
     )
 
 
-# Personal data (ID and phone numbers) is not copied into the history.
+# Personal data (ID and phone numbers) is not copied into the history: their keyed
+# hashes are, so a change of number shows (as a change of hash) without the number.
 ClientEvent = _events(
     Client, "ClientEvent", exclude=["id_number", "phone", "updated_at"]
 )

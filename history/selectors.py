@@ -72,6 +72,14 @@ def _field(model, name: str) -> str:
         return name
 
 
+def _change(model, name: str, change) -> tuple:
+    """(field, before, after); a personal number's keyed hash shows as a change of
+    that number, without either value (the history never holds the numbers)."""
+    if name.endswith("_hash"):
+        return (_field(model, name.removesuffix("_hash")), "***", "***")
+    return (_field(model, name), *change)
+
+
 def _row_entries(events) -> list[Entry]:
     labels = _labels()
     entries = []
@@ -85,7 +93,7 @@ def _row_entries(events) -> list[Entry]:
                 what=labels.get(event.pgh_label, event.pgh_label),
                 record=_record(event.pgh_obj_model, event.pgh_obj_id),
                 changes=[
-                    (_field(model, name), *change)
+                    _change(model, name, change)
                     for name, change in diff.items()
                     if name != "updated_at"
                     and isinstance(change, list | tuple)

@@ -1,5 +1,7 @@
 """Writing to the record history: the audit events (row changes record themselves)."""
 
+from clients.masking import mask_text
+
 from .models import AuditEvent, AuditKind
 
 
@@ -20,14 +22,20 @@ def audit_record(
     """Append one audit event (who, what, on which record, why)."""
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    # What a user typed (a reason, a search exported) may quote an ID or phone
+    # number: the trail keeps it masked, as every log does.
+    detail = {
+        key: mask_text(value) if isinstance(value, str) else value
+        for key, value in (detail or {}).items()
+    }
     return AuditEvent.objects.create(
         kind=kind,
         user=user,
         username=username or (user.get_username() if user is not None else ""),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        reason=reason,
-        detail=detail or {},
+        reason=mask_text(reason),
+        detail=detail,
         ip=_ip(request),
     )
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from brokercrm.doors import or_404
+from clients.masking import mask_id_number, mask_phone, mask_text
 from clients.permissions import may_import
 
 from .forms import UploadForm
@@ -80,7 +81,8 @@ def batch_detail_view(request, pk: int):
     if _previewed(batch):
         try:
             table, _ = open_table(batch.file_path, scan(batch.file_path), batch.kind)
-            header, first_rows = table.header, table.first_rows(PREVIEW_ROWS)
+            header = table.header
+            first_rows = _masked(table, table.first_rows(PREVIEW_ROWS))
         except (FileRejected, OSError):
             pass
     return render(
@@ -147,6 +149,24 @@ def report_view(request, pk: int):
     )
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}.csv"'
     return response
+
+
+#: The columns of personal data, masked whole in the preview (SPEC §7).
+PERSONAL_COLUMNS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def _masked(table, rows) -> list[list[str]]:
+    """The preview's cells: ID and phone columns masked, and any such number in the
+    other cells too (a file whose header was not recognised)."""
+    maskers = {
+        i: PERSONAL_COLUMNS[name]
+        for i, name in table.mapping.items()
+        if name in PERSONAL_COLUMNS
+    }
+    return [
+        [maskers.get(i, mask_text)(str(cell)) for i, cell in enumerate(row)]
+        for row in rows
+    ]
 
 
 def _previewed(batch) -> bool:

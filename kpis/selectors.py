@@ -244,40 +244,46 @@ def reassign_candidates(
 
 
 def duplicate_groups(*, user, limit: int = 50) -> list[tuple[str, list[Client]]]:
-    """Likely duplicates: ("id_number" | "phone_name", clients), merged ones left out."""
+    """Likely duplicates: ("id_number" | "phone_name", clients), merged ones left out.
+
+    Equal numbers are found through their keyed hashes (the values are encrypted)."""
     clients = client_scope(user).filter(merged_into__isnull=True)
     groups: list[tuple[str, list[Client]]] = []
     by_id = (
-        clients.exclude(id_number="")
+        clients.exclude(id_number_hash="")
         .order_by()
-        .values("branch_id", "id_number")
+        .values("branch_id", "id_number_hash")
         .annotate(n=Count("id"))
         .filter(n__gt=1)[:limit]
     )
     by_phone = (
-        clients.exclude(phone="")
+        clients.exclude(phone_hash="")
         .order_by()
-        .values("branch_id", "phone", "name")
+        .values("branch_id", "phone_hash", "name")
         .annotate(n=Count("id"))
         .filter(n__gt=1)[:limit]
     )
-    keys = [("id_number", (g["branch_id"], g["id_number"])) for g in by_id]
-    keys += [("phone_name", (g["branch_id"], g["phone"], g["name"])) for g in by_phone]
+    keys = [("id_number", (g["branch_id"], g["id_number_hash"])) for g in by_id]
+    keys += [
+        ("phone_name", (g["branch_id"], g["phone_hash"], g["name"])) for g in by_phone
+    ]
     if not keys:
         return []
     condition = Q()
     for reason, key in keys:
         if reason == "id_number":
-            condition |= Q(branch_id=key[0], id_number=key[1])
+            condition |= Q(branch_id=key[0], id_number_hash=key[1])
         else:
-            condition |= Q(branch_id=key[0], phone=key[1], name=key[2])
+            condition |= Q(branch_id=key[0], phone_hash=key[1], name=key[2])
     members = list(
         clients.filter(condition).select_related("advisor", "branch").order_by("pk")
     )
     by_key: dict[tuple, list[Client]] = {}
     for c in members:
-        by_key.setdefault(("id_number", (c.branch_id, c.id_number)), []).append(c)
-        by_key.setdefault(("phone_name", (c.branch_id, c.phone, c.name)), []).append(c)
+        by_key.setdefault(("id_number", (c.branch_id, c.id_number_hash)), []).append(c)
+        by_key.setdefault(
+            ("phone_name", (c.branch_id, c.phone_hash, c.name)), []
+        ).append(c)
     for reason, key in keys:
         groups.append((reason, by_key.get((reason, key), [])))
     return groups

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Advisor
 from churn.models import ChurnFlag, FlagStatus
+from clients.masking import mask_id_number, mask_phone
 from clients.models import (
     Account,
     Balance,
@@ -283,8 +284,6 @@ def client_merge(*, user, kept: Client, merged: Client) -> ClientMerge:
             "kind",
             "gender",
             "birth_date",
-            "id_number",
-            "phone",
             "opened_at",
             "closed_at",
             "advisor_id",
@@ -293,6 +292,9 @@ def client_merge(*, user, kept: Client, merged: Client) -> ClientMerge:
             "household_id",
         )
     }
+    # Personal data is kept masked only: the merged row itself keeps the full numbers.
+    snapshot["id_number"] = mask_id_number(merged.id_number)
+    snapshot["phone"] = mask_phone(merged.phone)
     snapshot["counts_before"] = before
     if kept.household_id is None and merged.household_id is not None:
         Client.objects.filter(pk=kept.pk).update(household_id=merged.household_id)

@@ -12,6 +12,7 @@ indexed by client id, with the columns `tiers.scoring` documents.
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import date, timedelta
 
@@ -33,6 +34,7 @@ from clients.models import (
     TradeDay,
 )
 
+from .history import DAY_BITS, History, Timeline, month_number, window_start
 from .policy import Policy
 
 
@@ -270,27 +272,49 @@ def load_buys(branch_id: int, d: date, policy: Policy) -> pd.DataFrame:
             {"new_issue_buy_90": [], "recommended_buy_90": []},
             index=pd.Index([], name="client_id"),
         )
-    new_issue = (buys["trade_date"] - buys["listed_on"]).dt.days < (
-        policy.risk.new_issue_days
+    recs = _recommendations(branch_id, w90 - timedelta(days), d)
+    buys = buy_kinds(buys, recs, policy)
+    return buys.groupby("client_id")[["new_issue_buy_90", "recommended_buy_90"]].sum()
+
+
+def _recommendations(branch_id: int, first: date, before: date) -> pd.DataFrame:
+    """(client_id, security_id, rec_date) of every interaction naming a security
+    dated first … before − 1."""
+    rec_table = connection.ops.quote_name(
+        Interaction.recommended.through._meta.db_table
     )
     recs = _frame(
         f"SELECT i.client_id, r.security_id, i.date FROM {_t(Interaction)} i "  # nosec B608 # identifiers from model _meta, values bound
         f"JOIN {rec_table} r ON r.interaction_id = i.id "
         "WHERE i.branch_id = %s AND i.date >= %s AND i.date < %s",
-        [branch_id, w90 - timedelta(days), d],
+        [branch_id, first, before],
         ["client_id", "security_id", "rec_date"],
     )
-    recs = _dates(recs, ["rec_date"])
+    return _dates(recs, ["rec_date"])
+
+
+def buy_kinds(buys: pd.DataFrame, recs: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Each buy's amount as a new-issue buy and as a recommended buy (else 0).
+
+    New issue: listed less than `new_issue_days` before the trade; recommended: an
+    interaction of the client named the security 1 … `recommendation_days` days
+    before the buy. A buy's kinds depend on its own date only, never on D.
+    """
+    days = policy.trading.recommendation_days
+    new_issue = (buys["trade_date"] - buys["listed_on"]).dt.days < (
+        policy.risk.new_issue_days
+    )
     matched = buys[["trade_id", "client_id", "security_id", "trade_date"]].merge(
         recs, on=["client_id", "security_id"]
     )
     gap = (matched["trade_date"] - matched["rec_date"]).dt.days
     recommended_ids = set(matched.loc[(gap >= 1) & (gap <= days), "trade_id"])
+    buys = buys.copy()
     buys["new_issue_buy_90"] = buys["amount"].where(new_issue, 0.0)
     buys["recommended_buy_90"] = buys["amount"].where(
         buys["trade_id"].isin(recommended_ids), 0.0
     )
-    return buys.groupby("client_id")[["new_issue_buy_90", "recommended_buy_90"]].sum()
+    return buys
 
 
 def load_positions(branch_id: int, d: date) -> pd.DataFrame:
@@ -427,6 +451,16 @@ def load_benchmark_return(d: date, policy: Policy) -> float:
     return float(end) / float(start) - 1.0
 
 
+def _read_settings() -> None:
+    """Inside the reading transaction on PostgreSQL: the grouped reads hash a few
+    hundred thousand client-days, so give them the memory not to spill, and skip JIT,
+    which costs more than it saves here."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+
+
 def load_sources(
     branch_id: int, d: date, policy: Policy, timings: dict | None = None
 ) -> dict:
@@ -444,15 +478,307 @@ def load_sources(
         "benchmark_return_90": lambda: load_benchmark_return(d, policy),
     }
     sources = {}
-    if connection.vendor == "postgresql":
-        # The grouped reads hash a few hundred thousand client-days: give them the
-        # memory not to spill, and skip JIT, which costs more than it saves here.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL jit = off")
+    _read_settings()
     for name, load in loaders.items():
         started = time.monotonic()
         sources[name] = load()
         if timings is not None:
             timings[f"load_{name}"] = round(time.monotonic() - started, 3)
     return sources
+
+
+# --- a window of dates at once (the churn model's training set) -------------------
+
+
+def _day_sql(column: str) -> str:
+    """A date column as days since 1970-01-01 (an integer)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def _bulk_frame(sql: str, params, columns: list[str]) -> pd.DataFrame:
+    """A large read: COPY … TO STDOUT as CSV on PostgreSQL (no Python object per
+    value), else one fetch. Columns come back as pandas parses them."""
+    if connection.vendor != "postgresql":
+        return _frame(sql, params, columns)
+    buffer = io.BytesIO()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({c: [] for c in columns})
+    return pd.read_csv(buffer, names=columns, header=None)
+
+
+def _entities(index: pd.Index, ids) -> np.ndarray:
+    return index.get_indexer(pd.Index(np.asarray(ids, dtype="int64")))
+
+
+def load_history(branch_id: int, first: date, last: date, policy: Policy) -> History:
+    """Every source of a branch for the dates first … last, one read each.
+
+    Rows dated up to `last` only; from before `first`, what the windows of `first`
+    reach back to (and each account's latest balance and position report before them,
+    each client's latest trade day and contact before them). `tiers.history.sources_at`
+    turns it into any date's source frames.
+    """
+    starts = window_start(first, policy)
+    _read_settings()
+    clients = load_clients(branch_id)
+    accounts = _frame(
+        f"SELECT id, client_id FROM {_t(Account)} WHERE branch_id = %s ORDER BY id",  # nosec B608 # identifiers from model _meta, values bound
+        [branch_id],
+        ["account_id", "client_id"],
+    )
+    account_index = pd.Index(accounts["account_id"].astype("int64"))
+    account_client = accounts["client_id"].to_numpy(dtype="int64")
+
+    def since(table, day: date) -> str:
+        # Each account's latest row on or before `day` (and every later row).
+        return (
+            f"WITH since AS (SELECT a.id AS account_id, (SELECT MAX(x.date) "  # nosec B608 # identifiers from model _meta, values bound
+            f"FROM {table} x WHERE x.account_id = a.id AND x.date <= %s) AS day "
+            f"FROM {_t(Account)} a WHERE a.branch_id = %s) "
+        ), [day, branch_id]
+
+    head, head_params = since(_t(Balance), starts["balances"])
+    bal = _bulk_frame(
+        f"{head}SELECT b.account_id, {_day_sql('b.date')}, b.total_assets "  # nosec B608 # identifiers from model _meta, values bound
+        f"FROM {_t(Balance)} b JOIN since s ON s.account_id = b.account_id "
+        "WHERE b.date <= %s AND b.date >= COALESCE(s.day, %s)",
+        [*head_params, last, starts["balances"]],
+        ["account_id", "day", "total_assets"],
+    )
+    bal = _num(bal, ["total_assets"])
+    balances = Timeline.build(
+        _entities(account_index, bal["account_id"]),
+        bal["day"],
+        total_assets=bal["total_assets"].to_numpy(),
+    )
+
+    td = _bulk_frame(
+        f"SELECT a.client_id, {_day_sql('td.date')}, td.trades, td.commission, "  # nosec B608 # identifiers from model _meta, values bound
+        f"td.amount, td.buy_amount FROM {_t(TradeDay)} td "
+        f"JOIN {_t(Account)} a ON a.id = td.account_id "
+        "WHERE a.branch_id = %s AND td.date >= %s AND td.date <= %s",
+        [branch_id, starts["trade_days"], last],
+        ["client_id", "day", "trades", "commission", "amount", "buy_amount"],
+    )
+    sums = ["trades", "commission", "amount", "buy_amount"]
+    td = _num(td, sums)
+    # A client's trade day is one day however many of its accounts traded.
+    td = td.groupby(["client_id", "day"], sort=False, as_index=False)[sums].sum()
+    td_client = _entities(clients.index, td["client_id"])
+    client_days = Timeline.build(
+        td_client, td["day"], **{c: td[c].to_numpy() for c in sums}
+    )
+    months = np.unique(
+        (td_client.astype("int64") << DAY_BITS) | month_number(td["day"].to_numpy())
+    )
+    client_months = Timeline(keys=months)
+    before = _frame(
+        f"SELECT a.client_id, MAX(td.date) FROM {_t(TradeDay)} td "  # nosec B608 # identifiers from model _meta, values bound
+        f"JOIN {_t(Account)} a ON a.id = td.account_id "
+        "WHERE a.branch_id = %s AND td.date < %s GROUP BY a.client_id",
+        [branch_id, starts["trade_days"]],
+        ["client_id", "day"],
+    )
+    last_trade_before = pd.to_datetime(before.set_index("client_id")["day"])
+
+    buys = _history_buys(branch_id, starts["buys"], last, policy)
+
+    head, head_params = since(_t(Position), starts["positions"])
+    pos = _bulk_frame(
+        f"{head}SELECT p.account_id, {_day_sql('p.date')}, p.security_id, "  # nosec B608 # identifiers from model _meta, values bound
+        f"p.quantity, p.cost_price, p.market_value FROM {_t(Position)} p "
+        "JOIN since s ON s.account_id = p.account_id "
+        "WHERE p.date <= %s AND p.date >= COALESCE(s.day, %s)",
+        [*head_params, last, starts["positions"]],
+        ["account_id", "day", "security_id", "quantity", "cost_price", "market_value"],
+    )
+    pos = _num(pos, ["quantity", "cost_price", "market_value"])
+    pos_account = _entities(account_index, pos["account_id"])
+    positions = Timeline.build(
+        pos_account,
+        pos["day"],
+        security_id=pos["security_id"].to_numpy(dtype="int64"),
+        quantity=pos["quantity"].to_numpy(),
+        cost_price=pos["cost_price"].to_numpy(),
+        market_value=pos["market_value"].to_numpy(),
+    )
+    position_days = Timeline(keys=np.unique(positions.keys))
+    securities = _frame(
+        f"SELECT id, code, kind FROM {_t(Security)} WHERE id IN ("  # nosec B608 # identifiers from model _meta, values bound
+        f"SELECT DISTINCT p.security_id FROM {_t(Position)} p "
+        f"JOIN {_t(Account)} a ON a.id = p.account_id WHERE a.branch_id = %s)",
+        [branch_id],
+        ["security_id", "code", "kind"],
+    ).set_index("security_id")
+
+    flows = _bulk_frame(
+        f"SELECT a.client_id, {_day_sql('f.date')}, f.type, f.amount "  # nosec B608 # identifiers from model _meta, values bound
+        f"FROM {_t(CashFlow)} f JOIN {_t(Account)} a ON a.id = f.account_id "
+        "WHERE f.branch_id = %s AND f.date >= %s AND f.date <= %s",
+        [branch_id, starts["flows"], last],
+        ["client_id", "day", "type", "amount"],
+    )
+    flows = _num(flows, ["amount"])
+    sign = np.select(
+        [
+            flows["type"].isin(["deposit", "custody_in"]),
+            flows["type"].isin(["withdrawal", "custody_out"]),
+        ],
+        [1.0, -1.0],
+        0.0,
+    )
+    flow_timeline = Timeline.build(
+        _entities(clients.index, flows["client_id"]),
+        flows["day"],
+        signed=(flows["amount"] * sign).to_numpy(),
+        custody_out=(flows["type"] == "custody_out").to_numpy(dtype="float64"),
+    )
+
+    contact_channels = ["call", "visit", "email", "message"]
+    inter = _bulk_frame(
+        f"SELECT client_id, {_day_sql('date')}, channel, minutes "  # nosec B608 # identifiers from model _meta, values bound
+        f"FROM {_t(Interaction)} WHERE branch_id = %s AND date >= %s AND date <= %s",
+        [branch_id, starts["interactions"], last],
+        ["client_id", "day", "channel", "minutes"],
+    )
+    inter = _num(inter, ["minutes"])
+    contact = inter["channel"].isin(contact_channels).to_numpy()
+    inter_client = _entities(clients.index, inter["client_id"])
+    interactions = Timeline.build(
+        inter_client,
+        inter["day"],
+        contact=contact.astype("float64"),
+        contact_minutes=np.where(contact, inter["minutes"].fillna(0.0), 0.0),
+        activity=inter["channel"].isin(["seminar", "survey"]).to_numpy("float64"),
+        complaint=(inter["channel"] == "complaint").to_numpy("float64"),
+    )
+    contact_days = Timeline(
+        keys=np.unique(
+            (inter_client[contact].astype("int64") << DAY_BITS)
+            | inter["day"].to_numpy(dtype="int64")[contact]
+        )
+    )
+    contacts = ", ".join(f"'{c}'" for c in contact_channels)
+    before = _frame(
+        f"SELECT client_id, MAX(date) FROM {_t(Interaction)} "  # nosec B608 # identifiers from model _meta, values bound
+        f"WHERE branch_id = %s AND date < %s AND channel IN ({contacts}) "
+        "GROUP BY client_id",
+        [branch_id, starts["interactions"]],
+        ["client_id", "day"],
+    )
+    contact_before = pd.to_datetime(before.set_index("client_id")["day"])
+
+    fb = _bulk_frame(
+        f"SELECT client_id, {_day_sql('date')}, score FROM {_t(Feedback)} "  # nosec B608 # identifiers from model _meta, values bound
+        "WHERE branch_id = %s AND date >= %s AND date <= %s",
+        [branch_id, starts["feedback"], last],
+        ["client_id", "day", "score"],
+    )
+    fb = _num(fb, ["score"])
+    feedback = Timeline.build(
+        _entities(clients.index, fb["client_id"]),
+        fb["day"],
+        score=fb["score"].to_numpy(),
+    )
+
+    referrals = _dates(
+        _frame(
+            f"SELECT r.referred_by_id, r.opened_at FROM {_t(Client)} r "  # nosec B608 # identifiers from model _meta, values bound
+            f"JOIN {_t(Client)} c ON c.id = r.referred_by_id WHERE c.branch_id = %s "
+            "AND r.opened_at >= %s AND r.opened_at <= %s",
+            [branch_id, starts["referrals"], last],
+            ["referred_by_id", "opened_at"],
+        ),
+        ["opened_at"],
+    )
+    closes = _num(
+        _frame(
+            f"SELECT {_day_sql('p.date')}, p.close FROM {_t(Price)} p "  # nosec B608 # identifiers from model _meta, values bound
+            f"JOIN {_t(Security)} s ON s.id = p.security_id "
+            "WHERE s.code = %s AND s.kind = 'index' AND p.date <= %s",
+            [policy.trading.benchmark_code, last],
+            ["day", "close"],
+        ),
+        ["close"],
+    )
+    return History(
+        first=first,
+        last=last,
+        clients=clients,
+        account_client=account_client,
+        balances=balances,
+        client_days=client_days,
+        client_months=client_months,
+        last_trade_before=last_trade_before,
+        buys=buys,
+        positions=positions,
+        position_days=position_days,
+        securities=securities,
+        flows=flow_timeline,
+        interactions=interactions,
+        contact_days=contact_days,
+        contact_before=contact_before,
+        feedback=feedback,
+        referrals=referrals,
+        closes=Timeline.build(
+            np.zeros(len(closes), dtype="int64"),
+            closes["day"],
+            close=closes["close"].to_numpy(),
+        ),
+    )
+
+
+def _history_buys(
+    branch_id: int, first: date, last: date, policy: Policy
+) -> pd.DataFrame:
+    """Every buy dated first … last that may be a new-issue or a recommended buy for
+    some date of the window, with its amounts as each (`buy_kinds`)."""
+    days = policy.trading.recommendation_days
+    rec_table = connection.ops.quote_name(
+        Interaction.recommended.through._meta.db_table
+    )
+    sql = (
+        "SELECT t.id, a.client_id, t.trade_date, t.security_id, t.amount, s.listed_on "  # nosec B608 # identifiers from model _meta, values bound
+        f"FROM {_t(Trade)} t JOIN {_t(Account)} a ON a.id = t.account_id "
+        f"JOIN {_t(Security)} s ON s.id = t.security_id "
+        "WHERE t.branch_id = %s AND t.side = 'B' AND t.trade_date >= %s "
+        "AND t.trade_date <= %s AND (s.listed_on > %s OR EXISTS ("
+        f"SELECT 1 FROM {_t(Interaction)} i JOIN {rec_table} r "
+        "ON r.interaction_id = i.id WHERE i.client_id = a.client_id "
+        "AND r.security_id = t.security_id AND i.date >= %s AND i.date < %s))"
+    )
+    params = [
+        branch_id,
+        first,
+        last,
+        first - timedelta(policy.risk.new_issue_days),
+        first - timedelta(days),
+        last,
+    ]
+    buys = _frame(
+        sql,
+        params,
+        ["trade_id", "client_id", "trade_date", "security_id", "amount", "listed_on"],
+    )
+    buys = _num(_dates(buys, ["trade_date", "listed_on"]), ["amount"])
+    if buys.empty:
+        return pd.DataFrame(
+            {
+                "client_id": pd.Series([], dtype="int64"),
+                "trade_date": pd.Series([], dtype="datetime64[s]"),
+                "new_issue_buy_90": pd.Series([], dtype="float64"),
+                "recommended_buy_90": pd.Series([], dtype="float64"),
+            }
+        )
+    recs = _recommendations(branch_id, first - timedelta(days), last)
+    columns = ["client_id", "trade_date", "new_issue_buy_90", "recommended_buy_90"]
+    return buy_kinds(buys, recs, policy)[columns]

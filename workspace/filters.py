@@ -15,7 +15,7 @@ from advisors.models import Advisor, Branch
 from churn.models import FlagCode
 from clients import permissions
 from clients.models import Client, RelationshipLevel
-from clients.selectors import branch_scope
+from clients.selectors import branch_scope, personal_data_match
 from tiers.labels import LABELS
 
 ORDERING = (
@@ -147,14 +147,15 @@ class ClientFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def search_text(self, queryset, name, value):
-        """By client number, name or phone (contains), or account number (exact)."""
+        """By client number or name (contains), or phone, ID or account number (exact:
+        the numbers are encrypted, found through their keyed hashes)."""
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(
             Q(client_no__icontains=value)
             | Q(name__icontains=value)
-            | Q(phone__icontains=value)
+            | personal_data_match(value)
             | Q(pk__in=Client.objects.filter(accounts__account_no=value).values("pk"))
         )
 

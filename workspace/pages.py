@@ -455,12 +455,38 @@ BADGES = (
 )
 
 
+#: The personal data a client page shows masked, each with its mask and its title.
+PERSONAL_DATA = {
+    "phone": (mask_phone, gettext_lazy("Phone")),
+    "id_number": (mask_id_number, gettext_lazy("ID number")),
+}
+
+
+def personal_data(
+    client, field: str, *, may_reveal: bool, revealed: bool = False
+) -> dict:
+    """One personal data fact of the client page: masked, or (revealed, by a user
+    who may, with a reason already recorded) in full."""
+    mask, title = PERSONAL_DATA[field]
+    value = getattr(client, field)
+    return {
+        "client": client,
+        "field": field,
+        "title": title,
+        "masked": mask(value),
+        "value": value if revealed else "",
+        "revealed": revealed,
+        "may_reveal": may_reveal and bool(value),
+    }
+
+
 def client_context(user, pk) -> dict:
     client = client_for(user, pk)
     client = Client.objects.select_related("advisor", "household", "branch").get(
         pk=client.pk
     )
     score = client_score_latest(user=user, client=client)
+    may_reveal = permissions.may_reveal_personal_data(user, client)
     _version, policy = policy_for(branch=client.branch_id)
     why = (
         explain(score, score.features or {}, policy, questionnaire=client.risk_level)
@@ -538,7 +564,10 @@ def client_context(user, pk) -> dict:
         "client": client,
         "score": score,
         "phone": mask_phone(client.phone),
-        "id_number": mask_id_number(client.id_number),
+        "personal_data": [
+            personal_data(client, field, may_reveal=may_reveal)
+            for field in PERSONAL_DATA
+        ],
         "badges": badges,
         "why": why,
         "relationship": relationship_context(user, client)

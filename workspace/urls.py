@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path(
+        "clients/<int:pk>/reveal/<str:field>/",
+        views.client_reveal,
+        name="client-reveal",
+    ),
+    path(
         "clients/<int:pk>/section/<str:section>/",
         views.client_section,
         name="client-section",

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from churn.selectors import churn_flag_get
@@ -31,6 +32,7 @@ from churn.services import churn_flag_resolve
 from clients import permissions
 from clients import services as client_services
 from clients.selectors import client_scope, household_get, household_list, task_list
+from history.services import reveal_record
 
 from . import exports, pages
 from .filters import ClientFilterSet
@@ -361,6 +363,41 @@ def saved_filter_remove(request, pk: int):
 @found_or_404
 def client_detail(request, pk: int):
     context = pages.client_context(request.user, pk)
+    return render(request, "workspace/client.html", context)
+
+
+#: The shortest reason accepted for showing a full ID or phone number.
+REVEAL_REASON_MIN = 4
+
+
+@login_required
+@found_or_404
+@require_POST
+@never_cache
+def client_reveal(request, pk: int, field: str):
+    """A client's full phone or ID number, for a user allowed to see it who says why;
+    recorded in the history (who, which client, which field, the reason)."""
+    if field not in pages.PERSONAL_DATA:
+        raise Http404
+    client = pages.client_for(request.user, pk)
+    if not permissions.may_reveal_personal_data(request.user, client):
+        raise PermissionDenied
+    reason = " ".join((request.POST.get("reason") or "").split())[:200]
+    revealed = len(reason) >= REVEAL_REASON_MIN
+    pd = pages.personal_data(client, field, may_reveal=True, revealed=revealed)
+    if revealed:
+        reveal_record(
+            user=request.user, obj=client, field=field, reason=reason, request=request
+        )
+    else:
+        pd["error"] = _("Say why you need the full value (at least 4 characters).")
+    if request.headers.get("HX-Request"):
+        return render(request, "workspace/_personal_data.html", {"pd": pd})
+    # Without htmx: the whole client page, with this one value shown.
+    context = pages.client_context(request.user, pk)
+    context["personal_data"] = [
+        pd if other["field"] == field else other for other in context["personal_data"]
+    ]
     return render(request, "workspace/client.html", context)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from brokercrm.db import Heartbeat, lease_deadline
+from clients.masking import mask_text
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -127,15 +128,24 @@ def batch_run(
             _run(batch, progress)
     except FileRejected as exc:
         batch.status = BatchStatus.REJECTED
-        batch.message_code, batch.message_params = exc.code, exc.params
+        batch.message_code = exc.code
+        batch.message_params = _masked(exc.params)
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
         batch.status = BatchStatus.FAILED
-        batch.message = f"{type(exc).__name__}: {exc}"
+        batch.message = mask_text(f"{type(exc).__name__}: {exc}")
     batch.duration_s = round(time.monotonic() - started, 3)
     batch.finished_at = timezone.now()
     batch.save()
     return batch
+
+
+def _masked(params: dict | None) -> dict:
+    """A message's parameters with any ID or phone number in them masked."""
+    return {
+        key: mask_text(value) if isinstance(value, str) else value
+        for key, value in (params or {}).items()
+    }
 
 
 def batches_expire(*, now=None) -> int:
@@ -218,7 +228,10 @@ def _run(batch: ImportBatch, progress) -> None:
         ", ".join(_durations(phases)),
     )
     errors.sort(key=lambda e: (e[0] if e[0] is not None else 0, e[1]))
-    batch.errors = [list(e) for e in errors]
+    # The report quotes cells: an ID or phone number in one is kept masked.
+    batch.errors = [
+        [line, column, code, _masked(params)] for line, column, code, params in errors
+    ]
     batch.rows_total = importer.total
     batch.rows_failed = importer.failed
     if counts is not None:

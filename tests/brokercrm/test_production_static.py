@@ -2,6 +2,7 @@
 DEBUG=0 (hashed names, manifest, WhiteNoise) and a real gunicorn process with DEBUG=0
 and a real secret answering /login/, /admin/login/ and their CSS."""
 
+import base64
 import os
 import re
 import secrets
@@ -54,6 +55,10 @@ def test_gunicorn_with_debug_off_serves_login_and_its_css(tmp_path):
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "PERSONAL_DATA_KEYS": base64.urlsafe_b64encode(
+            secrets.token_bytes(32)
+        ).decode(),
+        "PERSONAL_DATA_HASH_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(tmp_path / "static"),
         "DATABASE_URL": database_url(tmp_path),

@@ -7,11 +7,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_KEY = "k3y-" + "x7Q9" * 20
+PERSONAL_DATA = {
+    "PERSONAL_DATA_KEYS": "YnVpbGQtb25seS1rZXktbmV2ZXItdXNlZC0wMTIzNDU=",
+    "PERSONAL_DATA_HASH_KEY": "h4sh-" + "k9Z2" * 10,
+}
 
 
 def manage(*args, **env):
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", *PERSONAL_DATA}
     }
     environment.update(DJANGO_SETTINGS_MODULE="brokercrm.settings", **env)
     return subprocess.run(
@@ -33,8 +39,23 @@ def test_deploy_check_passes_with_real_secret_and_hosts():
         DEBUG="0",
         SECRET_KEY=REAL_KEY,
         ALLOWED_HOSTS="crm.example.com",
+        **PERSONAL_DATA,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_off_without_personal_data_keys_refuses_to_start():
+    result = manage(
+        "check", DEBUG="0", SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="crm.example.com"
+    )
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS" in result.stderr
+
+
+def test_a_malformed_personal_data_key_refuses_to_start():
+    result = manage("check", PERSONAL_DATA_KEYS="not-a-fernet-key")
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS" in result.stderr
 
 
 def test_debug_off_with_the_dev_secret_refuses_to_start():
@@ -44,6 +65,8 @@ def test_debug_off_with_the_dev_secret_refuses_to_start():
 
 
 def test_debug_off_without_allowed_hosts_refuses_to_start():
-    result = manage("check", DEBUG="0", SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="")
+    result = manage(
+        "check", DEBUG="0", SECRET_KEY=REAL_KEY, ALLOWED_HOSTS="", **PERSONAL_DATA
+    )
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr

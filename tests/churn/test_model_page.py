@@ -102,3 +102,11 @@ def test_the_demo_manager_opens_the_model_page(live_server, browser_page):
         "Chart.getChart('calibration-chart')"
     )
     assert page.locator("#lift tbody tr").count() == 10
+    # the same page in Chinese: the figures, and no English heading left
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_selector("html[lang='zh-hans']")
+    text = page.locator("main").inner_text()
+    assert "流失模型" in text and "Churn model" not in text
+    assert page.locator("[data-metric=auc-model]").inner_text() == auc_model
+    assert page.locator("[data-metric=auc-hand]").inner_text() == auc_hand
+    page.wait_for_function("() => window.Chart && Chart.getChart('roc-chart')")

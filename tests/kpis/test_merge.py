@@ -144,7 +144,7 @@ def test_merge_moves_every_row_and_loses_or_doubles_nothing(pair, manager_user):
     merged.refresh_from_db()
     assert (merged.advisor, merged.opened_at) == (None, None)
     assert record.snapshot["client_no"] == "M1"
-    assert record.snapshot["id_number"] == "110101199001011234"
+    assert record.snapshot["id_number"] == "110***********1234"  # masked only
     assert record.moved["accounts"] == 3
     assert ClientMerge.objects.get().merged_by == manager_user
     assert duplicate_groups(user=manager_user) == []

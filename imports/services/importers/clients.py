@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from clients.crypto import ID_NUMBER, PHONE, Sealed, encrypt_many, lookup_hashes
 from clients.models import (
     Account,
     Client,
@@ -29,6 +30,9 @@ CLIENT_FIELDS = [
     "relationship_level",
     "risk_level",
 ]
+#: The encrypted columns, matched and compared through their lookup hashes.
+PERSONAL_FIELDS = {"id_number": ID_NUMBER, "phone": PHONE}
+OTHER_CLIENT_FIELDS = [f for f in CLIENT_FIELDS if f not in PERSONAL_FIELDS]
 CLIENT_DATES = ("birth_date", "opened_at", "closed_at", "investing_since")
 
 
@@ -119,10 +123,19 @@ class ClientImporter(SmallImporter):
             r["advisor_id"] = int(r["advisor_id"]) or None
             r["onsite"] = {"Y": True, "N": False}.get(r["onsite"])
         numbers = sorted({r["client_no"] for r in good})
+        # Personal data is matched through its keyed hash, never decrypted here.
         existing = {
             c.client_no: c
-            for c in Client.objects.filter(branch=branch, client_no__in=numbers)
+            for c in Client.objects.filter(branch=branch, client_no__in=numbers).defer(
+                *PERSONAL_FIELDS
+            )
         }
+        for field, kind in PERSONAL_FIELDS.items():
+            hashes = lookup_hashes(kind, [r[field] for r in good])
+            for r, digest in zip(good, hashes, strict=True):
+                r[f"{field}_hash"] = digest
+        personal_changes: dict[str, list] = {field: [] for field in PERSONAL_FIELDS}
+        changed_nos: set[str] = set()
         counts = Counts()
         first_rows: dict[str, dict] = {}
         creating, changed = [], []
@@ -140,8 +153,8 @@ class ClientImporter(SmallImporter):
                     kind=r["kind"] or "individual",
                     gender=r["gender"],
                     birth_date=r["birth_date"],
-                    id_number=r["id_number"],
-                    phone=r["phone"],
+                    id_number_hash=r["id_number_hash"],
+                    phone_hash=r["phone_hash"],
                     opened_at=r["opened_at"],
                     closed_at=r["closed_at"],
                     advisor_id=r["advisor_id"],
@@ -153,9 +166,24 @@ class ClientImporter(SmallImporter):
                 )
                 creating.append(client)
                 outcome[r["client_no"]] = "new"
-            elif mode == "upsert" and _update(client, r, CLIENT_FIELDS):
-                changed.append(client)
-                outcome[r["client_no"]] = "updated"
+            elif mode == "upsert":
+                updated = _update(client, r, OTHER_CLIENT_FIELDS)
+                if updated:
+                    changed.append(client)
+                    changed_nos.add(r["client_no"])
+                for field in PERSONAL_FIELDS:
+                    hashed = f"{field}_hash"
+                    if r[hashed] and r[hashed] != getattr(client, hashed):
+                        setattr(client, field, r[field])
+                        personal_changes[field].append(client)
+                        updated = True
+                if updated:
+                    outcome[r["client_no"]] = "updated"
+        # Encrypted in one pass per column (each distinct value once), not per row.
+        for field in PERSONAL_FIELDS:
+            tokens = encrypt_many([first_rows[c.client_no][field] for c in creating])
+            for client, token in zip(creating, tokens, strict=True):
+                setattr(client, field, Sealed(token))
         Client.objects.bulk_create(creating, batch_size=1000)
         # Second pass: referrers, now that every client of the file has an id.
         ids = dict(Client.objects.filter(branch=branch).values_list("client_no", "id"))
@@ -172,13 +200,16 @@ class ClientImporter(SmallImporter):
             client.referred_by_id = ids[r["referred_by"]]
             if no in created:
                 referrals.append(client)
-            elif outcome.get(no) != "updated":
+            elif no not in changed_nos:
                 changed.append(client)
+                changed_nos.add(no)
                 outcome[no] = "updated"
         Client.objects.bulk_update(referrals, ["referred_by"], batch_size=1000)
         Client.objects.bulk_update(
-            changed, [*CLIENT_FIELDS, "referred_by"], batch_size=1000
+            changed, [*OTHER_CLIENT_FIELDS, "referred_by"], batch_size=1000
         )
+        for field, clients in personal_changes.items():
+            Client.objects.bulk_update(clients, [field], batch_size=1000)
         accounts = set(
             Account.objects.filter(branch=branch).values_list("account_no", flat=True)
         )
