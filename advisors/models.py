@@ -146,3 +146,29 @@ class BookShare(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.advisor}"
+
+
+class ApiToken(models.Model):
+    """A named key a user made for another system to call the API as them.
+
+    Only a SHA-256 of the key is stored: the key itself is shown once, when made.
+    A revoked token, or any token of a deactivated user, is refused at once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

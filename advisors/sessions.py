@@ -14,6 +14,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .services import api_tokens_revoke_all
+
 SIGNED_IN_AT = "_signed_in_at"  # the session's sign-in time (epoch seconds)
 SEEN_AT = "_seen_at"  # its last touch (brokercrm.security.SessionLifetimeMiddleware)
 
@@ -23,6 +25,7 @@ def user_sessions_end(user) -> int:
     from rest_framework.authtoken.models import Token
 
     Token.objects.filter(user=user).delete()
+    api_tokens_revoke_all(user=user)
     mine = [
         session.session_key
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()

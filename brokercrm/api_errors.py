@@ -43,5 +43,6 @@ def exception_handler(exc, context):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else " ".join(exc.messages)
         )
-        return Response({"detail": detail, "code": exc.code or "invalid"}, status=400)
+        code = getattr(exc, "code", None) or "invalid"  # a dict of errors has none
+        return Response({"detail": detail, "code": code}, status=400)
     return drf_exception_handler(exc, context)

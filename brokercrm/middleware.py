@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from clients.permissions import may_write
@@ -48,6 +48,10 @@ def _hostile(value: str) -> bool:
     return False
 
 
+def _printable(name: str) -> str:
+    return name.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 class RejectHostileQueryMiddleware:
     """A query string with NUL bytes or undecodable characters is a 400, not a 500."""
 
@@ -59,11 +63,14 @@ class RejectHostileQueryMiddleware:
         if raw:
             for key, values in request.GET.lists():
                 if _hostile(key) or any(_hostile(value) for value in values):
-                    return HttpResponseBadRequest(
-                        _(
-                            "The parameter “%(name)s” contains characters that are not allowed."
+                    message = _(
+                        "The parameter “%(name)s” contains characters that are not allowed."
+                    ) % {"name": _printable(key)[:50]}
+                    if request.path.startswith("/api/"):
+                        return JsonResponse(
+                            {"detail": message, "code": "invalid"}, status=400
                         )
-                        % {"name": key.replace("\x00", "")[:50]},
-                        content_type="text/plain; charset=utf-8",
+                    return HttpResponseBadRequest(
+                        message, content_type="text/plain; charset=utf-8"
                     )
         return self.get_response(request)

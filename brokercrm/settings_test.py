@@ -10,3 +10,4 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 )
 SECURE_SSL_REDIRECT = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+API_RATE_LIMIT = "100000/minute"  # a test that counts sets its own

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from brokercrm.health import health_view
 
@@ -14,7 +18,13 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="schema"),
         name="api-docs",
     ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
     path("api/v1/", include("brokercrm.api_urls")),
+    path("account/", include("advisors.urls")),
     path("loyalty/", include("loyalty.urls")),
     path("churn/", include("churn.urls")),
     path("kpi/", include("kpis.urls")),
@@ -23,3 +33,9 @@ urlpatterns = [
     path("", include("clients.urls")),
     path("", include("workspace.urls")),
 ]
+
+# Under /api/ the errors answer JSON; elsewhere, the pages (brokercrm.errors).
+handler400 = "brokercrm.errors.bad_request"
+handler403 = "brokercrm.errors.permission_denied"
+handler404 = "brokercrm.errors.page_not_found"
+handler500 = "brokercrm.errors.server_error"

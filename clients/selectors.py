@@ -8,7 +8,7 @@ here and in the other apps, starts from it, so a new page has no way around it.
 
 from django.db.models import Q, QuerySet
 
-from advisors.models import BookShare, Branch, Role
+from advisors.models import Advisor, BookShare, Branch, Role
 
 from .crypto import ID_NUMBER, PHONE, lookup_hash
 from .models import (
@@ -207,3 +207,22 @@ def household_get(*, user, pk) -> Household:
         return household_list(user=user).get(pk=pk)
     except (ValueError, TypeError) as exc:
         raise Household.DoesNotExist("No such household.") from exc
+
+
+def advisor_scope(user) -> QuerySet[Advisor]:
+    """The advisors `user` may see: a branch's for its manager and admin, every one
+    for head office, and for an advisor themselves and the books shared with them."""
+    advisors = Advisor.objects.select_related("branch", "team")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return advisors.none()
+    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+        return advisors
+    if user.branch_id is None:
+        return advisors.none()
+    advisors = advisors.filter(branch_id=user.branch_id)
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return advisors
+    if user.role == Role.ADVISOR:
+        shared = BookShare.objects.filter(user=user).values("advisor_id")
+        return advisors.filter(Q(user=user) | Q(pk__in=shared))
+    return advisors.none()

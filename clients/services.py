@@ -16,6 +16,8 @@ from .models import (
     CONTACT_CHANNELS,
     Channel,
     Client,
+    Feedback,
+    FeedbackTopic,
     Household,
     Interaction,
     RelationshipLevel,
@@ -261,6 +263,40 @@ def interaction_log(
     if channel in CONTACT_CHANNELS:
         _contact_clears_cadence(user=user, client=client, day=day)
     return interaction
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    user,
+    client_id: int,
+    topic: str,
+    score: int,
+    comment: str = "",
+    day: date | None = None,
+) -> Feedback:
+    """Record a client's feedback (a survey answer, a complaint's rating) on 1–5."""
+    client = _workable_client(user=user, client_id=client_id)
+    today = timezone.localdate()
+    day = day or today
+    errors = {}
+    if topic not in FeedbackTopic.values:
+        errors["topic"] = _("Unknown topic.")
+    if score is None or not 1 <= score <= 5:
+        errors["score"] = _("A score is from 1 to 5.")
+    if day > today:
+        errors["date"] = _("Feedback cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    return Feedback.objects.create(
+        branch_id=client.branch_id,
+        feedback_id=f"W{uuid.uuid4().hex[:20]}",
+        date=day,
+        client=client,
+        topic=topic,
+        score=score,
+        comment=(comment or "").strip(),
+    )
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from clients.models import CONTACT_CHANNELS, Client, Interaction, TradeDay
 from clients.selectors import client_scope, scoped
@@ -61,6 +62,18 @@ def points_balance(*, client) -> int:
         .values_list("balance", flat=True)
         .first()
         or 0
+    )
+
+
+def with_points_balance(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """The clients annotated with `points_balance` (their current balance, 0 if none)."""
+    balance = PointsAccount.objects.filter(client_id=OuterRef("pk")).values("balance")
+    return clients.annotate(
+        points_balance=Coalesce(
+            Subquery(balance[:1], output_field=IntegerField()),
+            Value(0),
+            output_field=IntegerField(),
+        )
     )
 
 

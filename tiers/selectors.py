@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from clients.models import Client
-from clients.selectors import scoped
+from clients.selectors import branch_scope, scoped
 
 from .models import ClientScore, RunStatus, ScoreRun, ScoringPolicy
 from .policy import Policy
@@ -85,3 +85,10 @@ def client_score_latest(*, user, client) -> ClientScore | None:
     if run is None:
         return None
     return scoped(ClientScore.objects.filter(run=run, client=client), user=user).first()
+
+
+def run_list(*, user) -> QuerySet[ScoreRun]:
+    """The scoring runs of the branches `user` may read, newest first."""
+    return ScoreRun.objects.filter(
+        branch_id__in=branch_scope(user).values("pk")
+    ).select_related("branch")

@@ -34,6 +34,8 @@ from clients.models import CONTACT_CHANNELS, Client, Interaction
 from clients.selectors import client_scope
 from tiers.selectors import run_latest
 
+from .models import SavedFilter
+
 #: Score columns of the current run exposed on every book row, as `<name>`.
 SCORE_FIELDS = (
     "tier",
@@ -166,6 +168,12 @@ def _decode_cursor(cursor: str, kind: str):
         return None
 
 
+def cursor_valid(cursor: str, *, ordering: str | None) -> bool:
+    """Whether a book cursor decodes for this ordering (the API refuses one that does not)."""
+    column, _descending = sort_parse(ordering)
+    return _decode_cursor(cursor, SORT_KINDS[column]) is not None
+
+
 def book_page(queryset, *, ordering: str | None, cursor: str | None, size: int = 50):
     """One page of the book after `cursor`, sorted by `ordering` then id (keyset).
 
@@ -254,3 +262,8 @@ def overdue_contacts(book, *, today: date | None = None):
         if days:
             late |= Q(cadence_days=days, last_contact__lt=today - timedelta(days=days))
     return book.filter(late)
+
+
+def saved_filter_list(*, user):
+    """The user's own saved filters of the book, by name."""
+    return SavedFilter.objects.filter(user=user).order_by("name", "id")

@@ -1,8 +1,13 @@
 from rest_framework import serializers
 
+from brokercrm.api_kit import (
+    IdField,
+    ModelSerializer,
+    StrictCharField,
+    StrictIntegerField,
+)
 from loyalty.models import (
     ADJUSTMENT_MAX_POINTS,
-    MAX_ID,
     CatalogueItem,
     PointsAdjustment,
     PointsEntry,
@@ -10,7 +15,7 @@ from loyalty.models import (
 )
 
 
-class CatalogueItemSerializer(serializers.ModelSerializer):
+class CatalogueItemSerializer(ModelSerializer):
     class Meta:
         model = CatalogueItem
         fields = [
@@ -24,7 +29,7 @@ class CatalogueItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class PointsEntrySerializer(serializers.ModelSerializer):
+class PointsEntrySerializer(ModelSerializer):
     class Meta:
         model = PointsEntry
         fields = [
@@ -41,7 +46,7 @@ class PointsEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class RedemptionSerializer(serializers.ModelSerializer):
+class RedemptionSerializer(ModelSerializer):
     item = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -63,15 +68,17 @@ class RedemptionSerializer(serializers.ModelSerializer):
 class RedemptionRequestSerializer(serializers.Serializer):
     """What a client of the API sends; the key may also come as `Idempotency-Key`."""
 
-    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    idempotency_key = serializers.CharField(max_length=200, required=False)
+    client = IdField()
+    item = IdField()
+    quantity = StrictIntegerField(min_value=1, max_value=100, default=1)
+    idempotency_key = StrictCharField(max_length=200, required=False)
 
 
-class PointsAdjustmentSerializer(serializers.ModelSerializer):
+class PointsAdjustmentSerializer(ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PointsAdjustment
@@ -100,12 +107,12 @@ class PointsAdjustmentSerializer(serializers.ModelSerializer):
 class AdjustmentRequestSerializer(serializers.Serializer):
     """A client id, not a lookup: an unseen client is 404 like everywhere else."""
 
-    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    delta = serializers.IntegerField(
+    client = IdField()
+    delta = StrictIntegerField(
         min_value=-ADJUSTMENT_MAX_POINTS, max_value=ADJUSTMENT_MAX_POINTS
     )
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)

@@ -7,9 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from brokercrm.api_kit import IdFilter, StrictFilterSet
+from brokercrm.api_views import ScopedViewSetMixin
 from clients.selectors import client_get
 from loyalty import selectors, services
-from loyalty.models import CatalogueItem
+from loyalty.models import CatalogueItem, PointsEntry
 
 from .serializers import (
     AdjustmentRequestSerializer,
@@ -22,11 +24,21 @@ from .serializers import (
 )
 
 
-class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+class EntryFilterSet(StrictFilterSet):
+    client = IdFilter(field_name="client_id", label="Client id")
+
+    class Meta:
+        model = PointsEntry
+        fields: list[str] = []
+
+
+class CatalogueViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Items offered at the user's branch."""
 
     serializer_class = CatalogueItemSerializer
     queryset = CatalogueItem.objects.none()  # for the schema; requests use the branch's
+    ordering = ["points_price", "id"]
+    ordering_fields = ["id", "points_price"]
 
     def get_queryset(self):
         return selectors.catalogue_list(
@@ -34,10 +46,13 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class PointsEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Ledger entries of the clients the user may see; `?client=ID` for one client."""
 
     serializer_class = PointsEntrySerializer
+    filterset_class = EntryFilterSet
+    ordering = ["-dated", "-id"]
+    ordering_fields = ["id", "dated"]
 
     @extend_schema(request=ReasonSerializer, responses={201: PointsEntrySerializer})
     @action(detail=True, methods=["post"])
@@ -54,14 +69,12 @@ class PointsEntryViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def get_queryset(self):
-        entries = selectors.points_entry_list(user=self.request.user)
-        client = self.request.query_params.get("client")
-        if client:
-            entries = entries.filter(client_id=client if client.isdigit() else -1)
-        return entries
+        return selectors.points_entry_list(user=self.request.user)
 
 
-class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class RedemptionViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Redemptions; POST redeems through `redemption_create` with an idempotency key.
 
     The same key and payload again answers with the first redemption; the same key
@@ -69,6 +82,8 @@ class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """
 
     serializer_class = RedemptionSerializer
+    ordering = ["-created_at", "-id"]
+    ordering_fields = ["id", "created_at"]
 
     def get_queryset(self):
         return selectors.redemption_list(user=self.request.user)
@@ -76,13 +91,23 @@ class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=RedemptionRequestSerializer,
         responses={201: RedemptionSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", location="header")],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location="header",
+                description="One key per redemption: a retry with it redeems once.",
+            )
+        ],
     )
     def create(self, request, *args, **kwargs):
         payload = RedemptionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
+        if key and (len(key) > 200 or not key.isprintable()):
+            raise ApiValidationError(
+                {"idempotency_key": "At most 200 printable characters."}
+            )
         if not key:
             raise ApiValidationError(
                 {"idempotency_key": "An idempotency key is required."}
@@ -103,10 +128,14 @@ class RedemptionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PointsAdjustmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PointsAdjustmentViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Manual adjustments: a manager requests; a large one waits for another manager."""
 
     serializer_class = PointsAdjustmentSerializer
+    ordering = ["-requested_at", "-id"]
+    ordering_fields = ["id", "requested_at"]
 
     def get_queryset(self):
         return selectors.adjustment_list(user=self.request.user, status=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from brokercrm.db import copy_rows
 from clients.models import Client
@@ -41,13 +41,16 @@ def _expire(*, client_ids, as_of: date, now, from_day: date | None = None) -> di
         Client.objects.filter(pk__in=client_ids).values_list("pk", "branch_id")
     )
     ledger = PointsEntry.objects.filter(client_id__in=client_ids).order_by()
-    lots = ledger.filter(expires_at__isnull=False, dated__lte=as_of).exclude(
+    lots_q = Q(expires_at__isnull=False, dated__lte=as_of) & ~Q(kind=EntryKind.EXPIRY)
+    spending_q = Q(expires_at__isnull=True, delta__lt=0, dated__lt=as_of) & ~Q(
         kind=EntryKind.EXPIRY
     )
-    spending = ledger.filter(
-        expires_at__isnull=True, delta__lt=0, dated__lt=as_of
-    ).exclude(kind=EntryKind.EXPIRY)
-    recorded = ledger.filter(kind=EntryKind.EXPIRY, dated__lte=as_of)
+    recorded_q = Q(kind=EntryKind.EXPIRY, dated__lte=as_of)
+    lots, spending, recorded = (
+        ledger.filter(lots_q),
+        ledger.filter(spending_q),
+        ledger.filter(recorded_q),
+    )
     points = {client_id: ClientPoints() for client_id in client_ids}
 
     def by_day(entries, day_field, attribute, sign):
@@ -58,20 +61,34 @@ def _expire(*, client_ids, as_of: date, now, from_day: date | None = None) -> di
         ):
             getattr(points[client_id], attribute)[day] = sign * total
 
-    def before(entries, attribute, sign):
-        for client_id, total in entries.values_list("client_id").annotate(
-            total=Sum("delta")
-        ):
-            setattr(points[client_id], attribute, sign * total)
-
     if from_day is None:
         by_day(lots.filter(expires_at__lte=as_of), "expires_at", "lots", 1)
         by_day(spending, "dated", "spent", -1)
         by_day(recorded, "dated", "expired", -1)
     else:
-        before(lots.filter(expires_at__lt=from_day), "lots_before", 1)
-        before(spending.filter(dated__lt=from_day), "spent_before", -1)
-        before(recorded.filter(dated__lt=from_day), "expired_before", -1)
+        # The three sums before `from_day` in one pass over the clients' entries.
+        earlier = {
+            "lots_before": (lots_q & Q(expires_at__lt=from_day), 1),
+            "spent_before": (spending_q & Q(dated__lt=from_day), -1),
+            "expired_before": (recorded_q & Q(dated__lt=from_day), -1),
+        }
+        wanted = Q()
+        for where, _sign in earlier.values():
+            wanted |= where
+        sums = (
+            ledger.filter(wanted)
+            .values("client_id")
+            .annotate(
+                **{
+                    name: Sum("delta", filter=where)
+                    for name, (where, _sign) in earlier.items()
+                }
+            )
+        )
+        for row in sums:
+            for name, (_where, sign) in earlier.items():
+                if row[name] is not None:
+                    setattr(points[row["client_id"]], name, sign * row[name])
         window = {"expires_at__gte": from_day, "expires_at__lte": as_of}
         by_day(lots.filter(**window), "expires_at", "lots", 1)
         by_day(spending.filter(dated__gte=from_day), "dated", "spent", -1)

@@ -159,14 +159,14 @@ def test_4_head_office_cannot_resolve_flags(client, head_office_user, open_flag)
 def test_4_head_office_cannot_write_through_the_api_with_a_token(
     head_office_user, advisor, make
 ):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from advisors.services import api_token_create
 
     client_ = make.Client(branch=advisor.branch, advisor=advisor)
     api = APIClient()
-    api.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=head_office_user).key}"
-    )
+    _token, key = api_token_create(user=head_office_user, name="warehouse")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert api.get("/api/v1/clients/").status_code == 200
     response = api.post(
         "/api/v1/loyalty/adjustments/",

@@ -81,7 +81,7 @@ def test_a_colleagues_client_is_404_and_their_entries_invisible(
     )
     assert response.status_code == 404
     entries = c.get("/api/v1/loyalty/entries/", {"client": client_.pk}).json()
-    assert entries["count"] == 0
+    assert entries["results"] == []
 
 
 def test_a_key_is_required(advisor, client_, item):

@@ -1,0 +1,145 @@
+"""What every API operation shares: pages, ETag, errors as JSON, the schema, docs."""
+
+import json
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from openapi_spec_validator import validate
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api(advisor):
+    client = APIClient()
+    client.force_authenticate(advisor.user)
+    return client
+
+
+def test_lists_are_cursor_pages_with_a_bounded_page_size(api, advisor, make):
+    for n in range(5):
+        make.Client(branch=advisor.branch, advisor=advisor, client_no=f"C{n:03d}")
+    first = api.get("/api/v1/clients/", {"page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"] and first["previous"] is None
+    second = api.get(first["next"]).json()
+    assert len(second["results"]) == 2
+    seen = {r["id"] for r in first["results"]} | {r["id"] for r in second["results"]}
+    assert len(seen) == 4
+    for bad in ("0", "501", "abc", "-1", "1.5"):
+        assert api.get("/api/v1/clients/", {"page_size": bad}).status_code == 400
+    assert api.get("/api/v1/clients/", {"cursor": "nonsense"}).status_code == 400
+
+
+def test_client_detail_has_an_etag_and_answers_304(api, advisor, make):
+    client_ = make.Client(branch=advisor.branch, advisor=advisor)
+    url = f"/api/v1/clients/{client_.pk}/"
+    first = api.get(url)
+    tag = first["ETag"]
+    assert first.status_code == 200 and tag.startswith('"')
+    assert api.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+    client_.name = "Renamed"
+    client_.save()
+    changed = api.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and changed["ETag"] != tag
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/clients/99999999999999999999999/",
+        "/api/v1/clients/-1/",
+        "/api/v1/nowhere/",
+    ],
+)
+def test_unknown_api_urls_answer_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_nul_byte_in_an_api_query_is_json_400(api):
+    response = api.get("/api/v1/clients/?search=%00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_anonymous_gets_401_with_the_scheme(db):
+    response = APIClient().get("/api/v1/clients/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_session_needs_its_csrf_token(client, advisor, make):
+    # given a browser signed in, with CSRF checks on as in production
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(advisor.user)
+    c = make.Client(branch=advisor.branch, advisor=advisor)
+    body = json.dumps({"client": c.pk, "delta": 5, "reason": "x"})
+    refused = browser.post(
+        "/api/v1/loyalty/adjustments/", body, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+
+
+def test_the_schema_is_openapi_3_1_and_valid(client, advisor):
+    client.force_login(advisor.user)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.1")
+    validate(schema)
+    assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_load_their_scripts_from_static_and_no_inline_script(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn" not in html.lower() and "googleapis" not in html
+    sources = re.findall(r'<script src="([^"]+)"', html)
+    assert sources
+    for src in sources:
+        if src.startswith("/static/"):
+            assert finders.find(src.removeprefix("/static/")), src
+        else:
+            assert src.startswith("/api/docs/?script"), src
+    assert not re.search(r"<script>(?!\s*</script>)", html)
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.browser
+def test_swagger_ui_renders_offline_in_chromium(live_server, browser_page):
+    # given Chromium with every request outside this server refused
+    page = browser_page
+    outside = []
+
+    def route(request_route):
+        if request_route.request.url.startswith(live_server.url):
+            return request_route.continue_()
+        outside.append(request_route.request.url)
+        return request_route.abort()
+
+    page.route("**/*", route)
+    violations = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(m.text)
+            # ReDoc's "powered by" logo is the one thing it would fetch from outside.
+            if "Content Security" in m.text and "cdn.redoc.ly" not in m.text
+            else None
+        ),
+    )
+    # when the docs open
+    page.goto(f"{live_server.url}/api/docs/", timeout=60_000)
+    # then Swagger UI renders the operations from the schema, under the CSP
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() > 5
+    page.goto(f"{live_server.url}/api/redoc/", timeout=60_000)
+    page.wait_for_selector("[role=search], .menu-content", timeout=30_000)
+    assert not outside, outside
+    assert not violations, "\n".join(violations)

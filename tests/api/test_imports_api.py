@@ -1,0 +1,87 @@
+"""An import uploaded through the API gives the same batch report as `import_file`."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from advisors.models import Role
+from imports.models import ImportBatch
+from imports.services import import_file
+from tests import factories
+
+HEADER = "client_no,name,id_number,phone,opened_at,advisor\n"
+ROWS = [
+    "N0001,New One,110101199001011234,13812345678,2024-01-02,E0001\n",
+    "N0002,New Two,,13900001111,2024-13-40,E0001\n",  # a bad date: a failed row
+    "C0001,Old One,,,2020-01-01,E0001\n",
+]
+REPORT = [
+    "status",
+    "kind",
+    "rows_total",
+    "rows_new",
+    "rows_updated",
+    "rows_skipped",
+    "rows_failed",
+    "errors",
+    "ignored_columns",
+    "matched_columns",
+]
+
+
+@pytest.fixture
+def admin_api(branch, make):
+    advisor = make.Advisor(branch=branch, employee_no="E0001", user__username="e1")
+    make.Client(branch=branch, client_no="C0001", advisor=advisor)
+    admin = factories.UserFactory(username="adm", role=Role.ADMIN, branch=branch)
+    api = APIClient()
+    api.force_authenticate(admin)
+    return api
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_an_upload_reports_what_import_file_reports(
+    admin_api, branch, tmp_path, django_capture_on_commit_callbacks, dry_run
+):
+    content = (HEADER + "".join(ROWS)).encode()
+    path = tmp_path / "clients.csv"
+    path.write_bytes(content)
+    # given the command's batch of the file, as a dry run (nothing written)
+    expected = import_file(
+        branch=branch, kind="clients", path=str(path), partial=True, dry_run=True
+    )
+    # when the same file is uploaded through the API
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(
+            "/api/v1/imports/",
+            {
+                "file": SimpleUploadedFile("clients.csv", content, "text/csv"),
+                "kind": "clients",
+                "partial": "true",
+                "dry_run": "true" if dry_run else "false",
+            },
+            format="multipart",
+        )
+    assert response.status_code == 202
+    batch_id = response.json()["id"]
+    # then polling the batch gives the command's report
+    polled = admin_api.get(f"/api/v1/imports/{batch_id}/").json()
+    if dry_run:
+        for field in REPORT:
+            assert polled[field] == getattr(expected, field), field
+    else:
+        assert polled["status"] == "done"
+        assert polled["rows_new"] == expected.rows_new
+        assert polled["errors"] == expected.errors
+    assert ImportBatch.objects.get(pk=batch_id).created_by.username == "adm"
+
+
+def test_an_advisor_may_not_upload(branch, advisor):
+    api = APIClient()
+    api.force_authenticate(advisor.user)
+    response = api.post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("x.csv", b"a,b\n1,2\n", "text/csv")},
+        format="multipart",
+    )
+    assert response.status_code == 403
