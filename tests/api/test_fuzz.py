@@ -9,7 +9,9 @@ reproducible; no deadline (the machine is shared).
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -42,6 +44,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 @pytest.fixture
 def fuzz_world(db):
+    # The requests reach the WSGI app directly (not through Django's test client),
+    # so Django would close the test's connection at the end of each request: on
+    # PostgreSQL that ends the test's transaction. Keep it open, as the test client does.
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield _world()
+    finally:
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
+
+
+def _world():
     world = build_world()
     ApiToken.objects.create(
         user=world.users["advisor_a"],
