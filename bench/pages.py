@@ -19,6 +19,7 @@ role to USERS; `--role` picks which roles run (default: every role with a user).
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import os
 import secrets
@@ -70,8 +71,9 @@ def pages_for_advisor() -> list[tuple[str, str | list[str]]]:
     assert ClientFilterSet(filtered, queryset=book).is_valid()
     client_ids = list(book.order_by("?").values_list("pk", flat=True)[:50])
     names = list(book.order_by("?").values_list("name", flat=True)[:50])
-    phones = list(book.exclude(phone="").values_list("phone", flat=True)[:25])
-    searches = [n[:2] for n in names[:25]] + [p[-6:] for p in phones]
+    # Phone numbers are encrypted: the search finds one by its whole value (keyed hash).
+    phones = [p for p in book.values_list("phone", flat=True)[:200] if p][:25]
+    searches = [n[:2] for n in names[:25]] + phones
     log(f"{ADVISOR}: {total} clients in the book")
     return [
         ("today", "/"),
@@ -235,6 +237,12 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        # Personal data keys: fixed, so a --reuse run reads what the seeding wrote
+        # (a benchmark's fake numbers; never a real deployment's keys).
+        "PERSONAL_DATA_KEYS": base64.urlsafe_b64encode(
+            b"bench-pages-key-".ljust(32, b"0")
+        ).decode(),
+        "PERSONAL_DATA_HASH_KEY": "bench-pages-hash-key-".ljust(40, "0"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
