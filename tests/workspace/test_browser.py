@@ -274,6 +274,3 @@ def test_an_advisors_day_in_the_workspace(live_server, browser_page):
     # the points panel: the tier and the catalogue in Chinese
     page.goto(f"{url}/clients/{data['clients'][0].pk}/")
     page.locator("[data-testid=points-tier]", has_text="大户").wait_for()
-    page.locator("#points-panel select option", has_text="讲座席位").wait_for(
-        state="attached"
-    )
