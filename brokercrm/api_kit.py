@@ -10,17 +10,23 @@ middleware).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers, throttling
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from advisors.models import ApiToken
 
@@ -56,38 +62,150 @@ PAGE_SIZE_PARAMETER = {
 }
 
 
-class ApiCursorPagination(pagination.CursorPagination):
-    """Cursor pages (`next`/`previous` links), newest first unless `?ordering=`.
+class LinkedPages(pagination.BasePagination):
+    """Pages answered as `{"next", "previous", "results"}`: links carrying a cursor."""
 
-    A cursor stays valid while rows are added; a cursor that does not decode is a 400.
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+    def _link(self, cursor: str | None) -> str | None:
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, "cursor", cursor) if cursor else None
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.next_cursor),
+                "previous": self._link(self.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": "The cursor of a `next` or `previous` link.",
+                "schema": {"type": "string"},
+            },
+            PAGE_SIZE_PARAMETER,
+        ]
+
+
+def _cursor_value(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class ApiCursorPagination(LinkedPages):
+    """Keyset pages over the whole ordering (`?ordering=`, then the id): `next` and
+    `previous` links, newest first by default.
+
+    The cursor holds the values of every ordering column of the row a page starts
+    after (or ends before), so rows sharing a date page correctly both ways and a
+    deep page costs what the first does. Ordering columns are never null. A cursor
+    that does not decode, or names values of the wrong type, is a 400.
     """
 
     page_size = 50
-    max_page_size = MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
     ordering = "-id"
+    max_cursor_length = 2000
 
-    def get_page_size(self, request):
-        return page_size_from(request, default=self.page_size)
+    def get_ordering(self, request, queryset, view) -> list[str]:
+        fields = None
+        for backend in getattr(view, "filter_backends", None) or []:
+            if hasattr(backend, "get_ordering"):
+                fields = backend().get_ordering(request, queryset, view)
+                break
+        if not fields:
+            fields = getattr(view, "ordering", None) or self.ordering
+        fields = [fields] if isinstance(fields, str) else list(fields)
+        if not {"id", "-id", "pk", "-pk"} & set(fields):
+            fields.append("-id" if fields[0].startswith("-") else "id")
+        return fields
 
-    def decode_cursor(self, request):
+    def _decode(self, request, width: int):
+        raw = request.query_params.get("cursor")
+        if raw is None:
+            return None, False
         try:
-            return super().decode_cursor(request)
-        except NotFound as exc:
+            if len(raw) > self.max_cursor_length:
+                raise ValueError
+            padded = raw + "=" * (-len(raw) % 4)
+            decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            values, before = decoded["v"], decoded.get("b", False)
+            if not isinstance(values, list) or len(values) != width:
+                raise ValueError
+            if not isinstance(before, bool) or not all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                for v in values
+            ):
+                raise ValueError
+        except (ValueError, TypeError, KeyError, binascii.Error) as exc:
             raise ValidationError({"cursor": _("Invalid cursor.")}) from exc
+        return values, before
+
+    @staticmethod
+    def _encode(row, fields, *, before: bool = False) -> str:
+        values = [_cursor_value(getattr(row, f.lstrip("-"))) for f in fields]
+        data = {"v": values, "b": True} if before else {"v": values}
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @staticmethod
+    def _beyond(fields, values, *, before: bool) -> Q:
+        """Rows after `values` in the read order (before them, read backwards)."""
+        beyond = Q(pk__in=[])
+        equal = Q()
+        for field, value in zip(fields, values, strict=True):
+            name = field.lstrip("-")
+            smaller = field.startswith("-") != before
+            beyond |= equal & Q(**{f"{name}__{'lt' if smaller else 'gt'}": value})
+            equal &= Q(**{name: value})
+        return beyond
 
     def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = page_size_from(request, default=self.page_size)
+        fields = self.get_ordering(request, queryset, view)
+        values, before = self._decode(request, len(fields))
+        read = (
+            [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+            if before
+            else fields
+        )
+        rows = queryset.order_by(*read)
         try:
-            return super().paginate_queryset(queryset, request, view)
+            if values is not None:
+                rows = rows.filter(self._beyond(fields, values, before=before))
+            page = list(rows[: size + 1])
         except (ValueError, TypeError, OverflowError, DjangoValidationError) as exc:
             # A cursor that decodes but names a position of the wrong type.
             raise ValidationError({"cursor": _("Invalid cursor.")}) from exc
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        return [
-            PAGE_SIZE_PARAMETER if p["name"] == "page_size" else p for p in parameters
-        ]
+        more = len(page) > size
+        page = page[:size]
+        if before:
+            page.reverse()
+        self.next_cursor = self.previous_cursor = None
+        if page:
+            if more or before:
+                self.next_cursor = self._encode(page[-1], fields)
+            if more if before else values is not None:
+                self.previous_cursor = self._encode(page[0], fields, before=True)
+        return page
 
 
 # --- rates -------------------------------------------------------------------------------
@@ -143,6 +261,20 @@ class IdField(StrictIntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+class QueryIdField(serializers.IntegerField):
+    """The id of a row in the query string: ASCII digits only (not "12.0", not " 12")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not (data.isascii() and data.isdigit()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -145,17 +145,22 @@ def _sort_expression(column: str, descending: bool):
     return Coalesce(F(column), Value(sentinel, output_field=field), output_field=field)
 
 
-def encode_cursor(value, pk: int) -> str:
+def encode_cursor(value, pk: int, *, before: bool = False) -> str:
+    """A page's position: after (or, `before=True`, before) the row (value, pk)."""
     if isinstance(value, date):
         value = value.isoformat()
-    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    position = [value, pk, 1] if before else [value, pk]
+    raw = json.dumps(position, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str, kind: str):
+    """(value, pk, before) of a cursor, or None when it does not decode."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        value, pk, *rest = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if rest not in ([], [1]):
+            return None
         pk = int(pk)
         if kind == "num":
             value = float(value)
@@ -163,7 +168,7 @@ def _decode_cursor(cursor: str, kind: str):
             value = date.fromisoformat(value)
         else:
             value = str(value)
-        return value, pk
+        return value, pk, bool(rest)
     except (ValueError, TypeError, json.JSONDecodeError, binascii.Error):
         return None
 
@@ -180,23 +185,46 @@ def book_page(queryset, *, ordering: str | None, cursor: str | None, size: int =
     Returns (rows, next_cursor or None). No OFFSET: a deep page costs what the first
     does. A cursor that does not decode starts from the first page.
     """
+    rows, following, _previous = book_window(
+        queryset, ordering=ordering, cursor=cursor, size=size
+    )
+    return rows, following
+
+
+def book_window(queryset, *, ordering: str | None, cursor: str | None, size: int = 50):
+    """(rows, next_cursor, previous_cursor) of the page at `cursor`, in either direction.
+
+    A cursor from `next` opens the rows after its row, one from `previous` the rows
+    before it (read backwards, then put back in order): both by the keyset, so a
+    page back costs what a page forward does. None where there is no such page.
+    """
     column, descending = sort_parse(ordering)
     rows = queryset.annotate(sort_key=_sort_expression(column, descending))
-    after = _decode_cursor(cursor, SORT_KINDS[column]) if cursor else None
-    if after is not None:
-        value, pk = after
-        if descending:
+    position = _decode_cursor(cursor, SORT_KINDS[column]) if cursor else None
+    before = position is not None and position[2]
+    if position is not None:
+        value, pk, _before = position
+        # Forward on a descending sort, or back on an ascending one: smaller keys.
+        if descending != before:
             rows = rows.filter(Q(sort_key__lt=value) | Q(sort_key=value, pk__lt=pk))
         else:
             rows = rows.filter(Q(sort_key__gt=value) | Q(sort_key=value, pk__gt=pk))
-    order = ("-sort_key", "-pk") if descending else ("sort_key", "pk")
+    order = ("-sort_key", "-pk") if descending != before else ("sort_key", "pk")
     page = list(rows.order_by(*order)[: size + 1])
-    next_cursor = None
-    if len(page) > size:
-        page = page[:size]
-        last = page[-1]
-        next_cursor = encode_cursor(last.sort_key, last.pk)
-    return page, next_cursor
+    more = len(page) > size
+    page = page[:size]
+    if before:
+        page.reverse()
+    if not page:
+        return page, None, None
+    first, last = page[0], page[-1]
+    following = encode_cursor(last.sort_key, last.pk) if (more or before) else None
+    previous = (
+        encode_cursor(first.sort_key, first.pk, before=True)
+        if (more if before else position is not None)
+        else None
+    )
+    return page, following, previous
 
 
 def cursor_after(queryset, *, ordering: str | None, offset: int) -> str | None:

@@ -228,3 +228,17 @@ class TaskCompleteSerializer(serializers.Serializer):
 
 class TaskSnoozeSerializer(serializers.Serializer):
     until = StrictDateField()
+
+
+class HouseholdRequestSerializer(serializers.Serializer):
+    """A new household grouping clients the user may work (of one branch)."""
+
+    name = StrictCharField(max_length=200)
+    kind = serializers.ChoiceField(
+        choices=Household.Kind.choices, default=Household.Kind.FAMILY
+    )
+    clients = serializers.ListField(child=IdField(), min_length=1, max_length=100)
+
+
+class HouseholdMemberSerializer(serializers.Serializer):
+    client = IdField()

@@ -5,12 +5,12 @@ from `client_scope`); every write is a `clients.services` call, which checks the
 permissions module itself. A client the user may not see is a 404.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from brokercrm.api_views import ScopedReadViewSet
+from brokercrm.api_views import ID_IN_URL, ScopedReadViewSet
 from clients import selectors, services
 
 from . import filters
@@ -21,6 +21,8 @@ from .serializers import (
     CashFlowSerializer,
     FeedbackRequestSerializer,
     FeedbackSerializer,
+    HouseholdMemberSerializer,
+    HouseholdRequestSerializer,
     HouseholdSerializer,
     InteractionRequestSerializer,
     InteractionSerializer,
@@ -199,8 +201,13 @@ class TaskViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
         return Response(TaskSerializer(task).data)
 
 
-class HouseholdViewSet(ScopedReadViewSet):
-    """Households with a member the user may see; `members` lists only those."""
+class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
+    """Households with a member the user may see; `members` lists only those.
+
+    POST groups clients into a new household, `members/` adds one, and
+    `members/{client_id}/` takes one out (an emptied household is deleted): the
+    services of the household page.
+    """
 
     serializer_class = HouseholdSerializer
     selector = staticmethod(selectors.household_list)
@@ -217,3 +224,63 @@ class HouseholdViewSet(ScopedReadViewSet):
             visible.setdefault(household_id, []).append(client_id)
         context["visible_members"] = visible
         return context
+
+    @extend_schema(
+        request=HouseholdRequestSerializer, responses={201: HouseholdSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        payload = HouseholdRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        household = services.household_create(
+            user=request.user,
+            name=data["name"],
+            kind=data["kind"],
+            client_ids=data["clients"],
+        )
+        return Response(
+            self.get_serializer(household).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=HouseholdMemberSerializer, responses={200: HouseholdSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="members")
+    def add_member(self, request, pk=None):
+        """Put a client the user may work into the household."""
+        payload = HouseholdMemberSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        household = self.get_object()
+        services.household_add_member(
+            user=request.user,
+            household_id=household.pk,
+            client_id=payload.validated_data["client"],
+        )
+        return Response(self.get_serializer(household).data)
+
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "client_id",
+                str,
+                location=OpenApiParameter.PATH,
+                pattern=f"^{ID_IN_URL}$",
+                description="The id of the member taken out.",
+            )
+        ],
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=rf"members/(?P<client_id>{ID_IN_URL})",
+    )
+    def remove_member(self, request, pk=None, client_id=None):
+        """Take a client out of the household (an emptied household is deleted)."""
+        services.household_remove_member(
+            user=request.user,
+            household_id=self.get_object().pk,
+            client_id=int(client_id),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

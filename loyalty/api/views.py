@@ -1,6 +1,7 @@
 """The points API: the same services and scope as the client page (SPEC §6)."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -106,11 +107,11 @@ class RedemptionViewSet(
         key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
         if key and (len(key) > 200 or not key.isprintable()):
             raise ApiValidationError(
-                {"idempotency_key": "At most 200 printable characters."}
+                {"idempotency_key": _("At most 200 printable characters.")}
             )
         if not key:
             raise ApiValidationError(
-                {"idempotency_key": "An idempotency key is required."}
+                {"idempotency_key": _("An idempotency key is required.")}
             )
         client = client_get(user=request.user, pk=data["client"])
         item = get_object_or_404(

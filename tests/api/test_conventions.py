@@ -1,5 +1,6 @@
 """What every API operation shares: pages, ETag, errors as JSON, the schema, docs."""
 
+import datetime as dt
 import json
 import re
 
@@ -28,6 +29,50 @@ def test_lists_are_cursor_pages_with_a_bounded_page_size(api, advisor, make):
     for bad in ("0", "501", "abc", "-1", "1.5"):
         assert api.get("/api/v1/clients/", {"page_size": bad}).status_code == 400
     assert api.get("/api/v1/clients/", {"cursor": "nonsense"}).status_code == 400
+
+
+@pytest.mark.parametrize("ordering", [None, "client_no", "-client_no", "-assets"])
+def test_pages_link_forward_and_back(api, advisor, make, ordering):
+    # given 5 clients read 2 a page, in any order
+    for n in range(5):
+        make.Client(branch=advisor.branch, advisor=advisor, client_no=f"C{n:03d}")
+    query = {"page_size": 2, **({"ordering": ordering} if ordering else {})}
+    first = api.get("/api/v1/clients/", query).json()
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    ids = [[r["id"] for r in page["results"]] for page in (first, second, third)]
+    assert [len(p) for p in ids] == [2, 2, 1] and len(set(sum(ids, []))) == 5
+    assert third["next"] is None and first["previous"] is None
+    # when the pages are read back through their `previous` links
+    back = api.get(third["previous"]).json()
+    front = api.get(back["previous"]).json()
+    # then they are the same pages, and the first has no page before it
+    assert [r["id"] for r in back["results"]] == ids[1]
+    assert [r["id"] for r in front["results"]] == ids[0]
+    assert front["previous"] is None
+    assert [r["id"] for r in api.get(front["next"]).json()["results"]] == ids[1]
+
+
+@pytest.mark.parametrize("ordering", [None, "minutes", "-date", "id"])
+def test_every_list_links_both_ways_through_ties(api, advisor, make, ordering):
+    # given 5 contacts on one day, 2 of them as long as each other
+    client_ = make.Client(branch=advisor.branch, advisor=advisor)
+    for minutes in (5, 5, 3, 9, 1):
+        make.Interaction(
+            client=client_, advisor=advisor, date=dt.date(2026, 5, 4), minutes=minutes
+        )
+    query = {"page_size": 2, **({"ordering": ordering} if ordering else {})}
+    # when the pages are read forward, then back
+    pages = [api.get("/api/v1/interactions/", query).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(pages[-1]["next"]).json())
+    back = [pages[-1]]
+    while back[-1]["previous"]:
+        back.append(api.get(back[-1]["previous"]).json())
+    # then each row comes once, and the pages back are the pages forward
+    ids = [[r["id"] for r in page["results"]] for page in pages]
+    assert [len(p) for p in ids] == [2, 2, 1] and len(set(sum(ids, []))) == 5
+    assert [[r["id"] for r in page["results"]] for page in reversed(back)] == ids
 
 
 def test_client_detail_has_an_etag_and_answers_304(api, advisor, make):
@@ -143,3 +188,27 @@ def test_swagger_ui_renders_offline_in_chromium(live_server, browser_page):
     page.wait_for_selector("[role=search], .menu-content", timeout=30_000)
     assert not outside, outside
     assert not violations, "\n".join(violations)
+
+
+def _cursor(data) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        _cursor({"v": ["not a date", 1]}),
+        _cursor({"v": ["2026-05-04"]}),
+        _cursor({"v": ["2026-05-04", True]}),
+        _cursor({"v": ["2026-05-04", "x"]}),
+        _cursor({"v": ["2026-05-04", 1], "b": "yes"}),
+        _cursor(["2026-05-04", 1]),
+    ],
+)
+def test_a_cursor_that_does_not_fit_the_list_is_400(api, cursor):
+    response = api.get("/api/v1/interactions/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in response.json()

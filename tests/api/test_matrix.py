@@ -45,6 +45,8 @@ WORKS_CLIENT = {"own": {"advisor_a", "admin"}, "foreign": {"manager_other"}}
 MANAGES_POINTS = {"own": set(), "foreign": {"manager_other"}}
 OWNER_ONLY = SCOPES["saved_filter"]
 WRITERS = {"advisor_a", "advisor_b", "admin", "manager_other"}
+# the branch's managers and admins (advisors and head office: 403; another's: 404)
+MERGES = {"own": {"admin"}, "foreign": {"manager_other"}}
 READS_BRANCH_NUMBERS = {
     "own": {"admin", "head_office"},
     "foreign": {"manager_other", "head_office"},
@@ -147,6 +149,19 @@ OPERATIONS = {
     ),
     ("GET", "/api/v1/households/"): List("household"),
     ("GET", "/api/v1/households/{id}/"): Detail("household"),
+    ("POST", "/api/v1/households/"): Write(
+        "client",
+        WORKS_CLIENT,
+        lambda row: {"name": "New family", "clients": [row["client"].pk]},
+        on_path=False,
+    ),
+    ("POST", "/api/v1/households/{id}/members/"): Write(
+        "household", WORKS_CLIENT, lambda row: {"client": row["duplicate"].pk}
+    ),
+    # {client_id}: the side's client (the household's one member)
+    ("DELETE", "/api/v1/households/{id}/members/{client_id}/"): Write(
+        "household", WORKS_CLIENT
+    ),
     ("GET", "/api/v1/churn-flags/"): List("churn_flag"),
     ("GET", "/api/v1/churn-flags/{id}/"): Detail("churn_flag"),
     ("POST", "/api/v1/churn-flags/{id}/resolve/"): Write(
@@ -207,6 +222,13 @@ OPERATIONS = {
     ),
     ("GET", "/api/v1/duplicates/"): Query(
         {"own": {"admin", "manager_other"}, "foreign": {"admin", "manager_other"}}
+    ),
+    ("GET", "/api/v1/duplicates/merge/"): Query(
+        MERGES, lambda row: {"keep": row["client"].pk, "merge": row["duplicate"].pk}
+    ),
+    ("POST", "/api/v1/duplicates/merge/"): Query(
+        MERGES,
+        body=lambda row: {"keep": row["client"].pk, "merge": row["duplicate"].pk},
     ),
     ("POST", "/api/v1/reassignments/"): Query(
         {"own": set(), "foreign": {"manager_other"}},
@@ -323,6 +345,7 @@ def test_no_unexpected_success_for_anyone_on_own_or_foreign_rows(world, client):
                 else:
                     target = row.get(kind.resource)
                     url = path.replace("{id}", str(target.pk)) if kind.on_path else path
+                    url = url.replace("{client_id}", str(row["client"].pk))
                     body = kind.body(row) if kind.body else {}
                     response = getattr(api, method.lower())(url, body)
                     allowed = actor in kind.may[side]

@@ -50,6 +50,15 @@ def _rows(branch, advisor, user, *, prefix: str) -> dict:
         phone="13812345678",
         opened_at=dt.date(2024, 1, 2),
     )
+    # the same person opened twice: a likely duplicate, for the merge
+    duplicate = factories.ClientFactory(
+        branch=branch,
+        advisor=advisor,
+        client_no=f"{prefix}002",
+        id_number="110101199001011234",
+        phone="13812345678",
+        opened_at=dt.date(2024, 3, 4),
+    )
     account = factories.AccountFactory(client=client, account_no=f"{prefix}8801")
     security = factories.SecurityFactory(code=f"{prefix}600")
     trade = factories.TradeFactory(account=account, security=security)
@@ -106,6 +115,7 @@ def _rows(branch, advisor, user, *, prefix: str) -> dict:
     )
     return {
         "client": client,
+        "duplicate": duplicate,
         "account": account,
         "trade": trade,
         "position": position,

@@ -6,13 +6,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from brokercrm.api_kit import (
-    PAGE_SIZE_PARAMETER,
     IdFilter,
+    LinkedPages,
     StrictBooleanFilter,
     StrictFilterSet,
     etag_response,
@@ -26,7 +24,7 @@ from tiers.selectors import client_score_history
 from workspace.filters import ClientFilterSet
 from workspace.selectors import (
     book_list,
-    book_page,
+    book_window,
     cursor_valid,
     saved_filter_list,
 )
@@ -52,8 +50,9 @@ class ClientApiFilterSet(StrictFilterSet, ClientFilterSet):
         return super().open_now(queryset, name, value == "true")
 
 
-class BookPagination(BasePagination):
-    """The book's keyset pages (`workspace.selectors.book_page`): any sort, nulls last."""
+class BookPagination(LinkedPages):
+    """The book's keyset pages (`workspace.selectors.book_window`): any sort, nulls
+    last, `next` and `previous` links."""
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -62,39 +61,10 @@ class BookPagination(BasePagination):
         cursor = request.query_params.get("cursor")
         if cursor is not None and not cursor_valid(cursor, ordering=ordering):
             raise ValidationError({"cursor": _("Invalid cursor.")})
-        rows, self.next_cursor = book_page(
+        rows, self.next_cursor, self.previous_cursor = book_window(
             queryset, ordering=ordering, cursor=cursor, size=size
         )
         return rows
-
-    def get_paginated_response(self, data):
-        url = self.request.build_absolute_uri()
-        following = (
-            replace_query_param(url, "cursor", self.next_cursor)
-            if self.next_cursor
-            else None
-        )
-        return Response({"next": following, "previous": None, "results": data})
-
-    def get_paginated_response_schema(self, schema):
-        link = {"type": ["string", "null"], "format": "uri"}
-        return {
-            "type": "object",
-            "required": ["results"],
-            "properties": {"next": link, "previous": link, "results": schema},
-        }
-
-    def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": "cursor",
-                "required": False,
-                "in": "query",
-                "description": "The `next` link's cursor.",
-                "schema": {"type": "string"},
-            },
-            PAGE_SIZE_PARAMETER,
-        ]
 
 
 class ClientViewSet(viewsets.ReadOnlyModelViewSet):
