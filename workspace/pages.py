@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from advisors.models import Branch
+from advisors.selectors import branch_list
 from churn.models import FlagOutcome, FlagStatus
 from churn.selectors import churn_flag_list
 from clients import permissions
@@ -677,9 +677,7 @@ def tasks_context(request) -> dict:
         # can be narrowed to one; a manager's list names the advisor who owns each task.
         "show_branch": show_branch,
         "branch": branch,
-        "branch_choices": (
-            Branch.objects.order_by("code").only("code", "name") if show_branch else []
-        ),
+        "branch_choices": (branch_list() if show_branch else []),
         "show_owner": not user.is_advisor or show_branch,
         "views": [
             ("due", _("Due this week")),
