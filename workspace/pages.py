@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from advisors.selectors import branch_list
 from churn.models import FlagOutcome, FlagStatus
 from churn.selectors import churn_flag_list
 from clients import permissions
@@ -646,7 +647,13 @@ def tasks_context(request) -> dict:
     if view not in TASK_VIEWS:
         view = "due"
     kind = request.GET.get("kind", "")
-    tasks = task_list(user=user, status=None).select_related("client", "owner")
+    show_branch = permissions.sees_every_branch(user)
+    branch = request.GET.get("branch", "") if show_branch else ""
+    tasks = task_list(user=user, status=None).select_related(
+        "client", "client__branch", "owner"
+    )
+    if branch:
+        tasks = tasks.filter(client__branch__code=branch)
     if view != "done":
         tasks = tasks.filter(status=TaskStatus.OPEN)
     else:
@@ -660,12 +667,18 @@ def tasks_context(request) -> dict:
     if kind in TaskKind.values:
         tasks = tasks.filter(kind=kind)
     page = Paginator(tasks, 30).get_page(request.GET.get("page"))
-    base = {"view": view, "kind": kind}
+    base = {"view": view, "kind": kind, **({"branch": branch} if branch else {})}
     return {
         "page": page,
         "rows": [task_row(t) for t in page],
         "view": view,
         "kind": kind,
+        # Head office works across branches: each task names its branch, and the list
+        # can be narrowed to one; a manager's list names the advisor who owns each task.
+        "show_branch": show_branch,
+        "branch": branch,
+        "branch_choices": (branch_list() if show_branch else []),
+        "show_owner": not user.is_advisor or show_branch,
         "views": [
             ("due", _("Due this week")),
             ("overdue", _("Overdue")),

@@ -611,6 +611,36 @@ def test_the_tasks_page_filters_and_creates_a_follow_up(client, book, advisor):
     assert not Task.objects.filter(title="x").exists()
 
 
+def test_head_office_sees_each_tasks_branch_and_owner_and_narrows_to_one_branch(
+    client, book, advisor, make, head_office_user
+):
+    other = make.Branch(code="B2", name="Second branch")
+    elsewhere = make.Client(branch=other, name="Far", client_no="F001")
+    Task.objects.create(
+        branch=other,
+        client=elsewhere,
+        kind=TaskKind.MANUAL,
+        title="Far task",
+        due_date=TODAY,
+    )
+    client.force_login(head_office_user)
+    page = client.get(reverse("tasks"), {"view": "all"})
+    html = page.content.decode()
+    assert {t["client"].branch.code for t in page.context["rows"]} == {
+        advisor.branch.code,
+        "B2",
+    }
+    assert "Second branch" in html and advisor.name in html
+    assert 'data-testid="task-branch-filter"' in html
+    narrowed = client.get(reverse("tasks"), {"view": "all", "branch": "B2"})
+    assert [t["task"].title for t in narrowed.context["rows"]] == ["Far task"]
+    # an advisor's own list has neither the branch filter nor owners' names
+    client.force_login(advisor.user)
+    own = client.get(reverse("tasks"), {"view": "all", "branch": "B2"})
+    assert 'data-testid="task-where"' not in own.content.decode()
+    assert "Far task" not in own.content.decode()
+
+
 def test_the_tasks_page_query_count_is_bounded(
     client, book, advisor, make, django_assert_max_num_queries
 ):
