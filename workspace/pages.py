@@ -61,7 +61,7 @@ from .selectors import (
     book_list,
     contact_minutes_by_segment,
     current_run_ids,
-    overdue_contacts,
+    overdue_condition,
     scope_branch_ids,
 )
 
@@ -122,12 +122,13 @@ def book_row(client) -> dict:
 # --- Today --------------------------------------------------------------------------------
 
 
-def _book_counts(book) -> tuple[dict, dict, int, int]:
-    """Scored clients by segment and by tier, and the alerts and suitability warnings
-    among them: one GROUP BY over the book."""
+def _book_counts(book, overdue: Q) -> tuple[dict, dict, int, int, int]:
+    """Scored clients by segment and by tier, and the alerts, suitability warnings and
+    clients past their contact cadence (`overdue`) among them: one GROUP BY over the
+    book."""
     segments: Counter = Counter()
     tiers: Counter = Counter()
-    alerts = suitability = 0
+    alerts = suitability = late = 0
     rows = (
         book.values("segment", "tier")
         .annotate(
@@ -136,6 +137,7 @@ def _book_counts(book) -> tuple[dict, dict, int, int]:
                 "pk", filter=Q(alert_codes__isnull=False) & ~Q(alert_codes="")
             ),
             suitability_n=Count("pk", filter=Q(suitability_warning=True)),
+            overdue_n=Count("pk", filter=overdue),
         )
         .order_by()
     )
@@ -145,7 +147,8 @@ def _book_counts(book) -> tuple[dict, dict, int, int]:
             tiers[row["tier"]] += row["n"]
         alerts += row["alerts_n"]
         suitability += row["suitability_n"]
-    return dict(segments), dict(tiers), alerts, suitability
+        late += row["overdue_n"]
+    return dict(segments), dict(tiers), alerts, suitability, late
 
 
 def minutes_chart(user, *, run_ids=None) -> dict:
@@ -196,11 +199,13 @@ def today_context(user) -> dict:
     )
     flags = churn_flag_list(user=user)
     run_ids = current_run_ids(scope_branch_ids(user))
-    book = book_list(user=user, run_ids=run_ids)
-    overdue = overdue_contacts(book, today=today).order_by("-value_score", "pk")
+    book, late = overdue_condition(book_list(user=user, run_ids=run_ids), today=today)
+    overdue = book.filter(late).order_by("-value_score", "pk")
     alerts = book.exclude(alert_codes__isnull=True).exclude(alert_codes="")
     suitability = book.filter(suitability_warning=True)
-    segments, tiers, alert_count, suitability_count = _book_counts(book)
+    segments, tiers, alert_count, suitability_count, overdue_count = _book_counts(
+        book, late
+    )
     chart = minutes_chart(user, run_ids=run_ids)
     flag_list = list(flags[:TODAY_LIMIT])
     segment_rows = [
@@ -263,7 +268,7 @@ def today_context(user) -> dict:
         "alerts": [book_row(c) for c in alerts.order_by("-assets", "pk")[:TODAY_LIMIT]],
         "alert_count": alert_count,
         "overdue": [book_row(c) for c in overdue[:TODAY_LIMIT]],
-        "overdue_count": overdue.count(),
+        "overdue_count": overdue_count,
         "suitability": [
             book_row(c) for c in suitability.order_by("-assets", "pk")[:TODAY_LIMIT]
         ],

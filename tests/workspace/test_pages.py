@@ -254,11 +254,11 @@ def test_a_manager_lands_on_the_book(client, book, manager_user):
 
 
 #: Today's and the client page's queries (session and user included), pinned: one
-#: query per list or figure, never one per client, task or row. The client page's two
-#: permission reads (the user's and their groups' permissions) decide whether the
-#: personal-data reveal is offered.
-TODAY_QUERIES = 16
-CLIENT_PAGE_QUERIES = 22
+#: query per list or figure, never one per client, task or row. (The client page asks
+#: whether the client is in scope once for all its permission questions, and reads the
+#: user's permissions only when the role alone does not decide the reveal.)
+TODAY_QUERIES = 15
+CLIENT_PAGE_QUERIES = 19
 
 
 def test_today_query_count_does_not_grow_with_the_book(
