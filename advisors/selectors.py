@@ -1,8 +1,9 @@
-"""Reads of the people who sign in: a user's own API tokens."""
+"""Reads of the people who sign in and their branches: a user's own API tokens, the
+branches a head-office list can be narrowed to."""
 
 from django.db.models import F, QuerySet
 
-from .models import ApiToken
+from .models import ApiToken, Branch
 
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:
@@ -12,3 +13,8 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by(
         F("revoked_at").asc(nulls_first=True), "-created_at", "-id"
     )
+
+
+def branch_list() -> QuerySet[Branch]:
+    """Every branch by code, for head office's "narrow to one branch" choices."""
+    return Branch.objects.order_by("code").only("code", "name")

@@ -4,10 +4,12 @@ child process (its result as one JSON line, with its peak RSS)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import time
@@ -16,6 +18,27 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env() -> dict[str, str]:
+    """The environment of a production-like Django for the page benchmarks: DEBUG off,
+    a random secret key, loopback hosts, and fixed personal-data keys (a benchmark's
+    fake numbers, never a real deployment's keys) so that a `--reuse` run reads what
+    the seeding wrote."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "PERSONAL_DATA_KEYS": base64.urlsafe_b64encode(
+            b"bench-pages-key-".ljust(32, b"0")
+        ).decode(),
+        "PERSONAL_DATA_HASH_KEY": "bench-pages-hash-key-".ljust(40, "0"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def log(message: str) -> None:

@@ -144,3 +144,17 @@ class BranchScopedAdmin(admin.ModelAdmin):
         ):
             raise PermissionDenied
         super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(BranchScopedAdmin):
+    """A branch-scoped screen onto rows the app writes itself (ledgers, KPIs, moves,
+    merges): they can be read, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

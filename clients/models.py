@@ -183,6 +183,20 @@ class Client(models.Model):
                 name="client_closed_after_opened",
             ),
         ]
+        indexes = [
+            # Likely duplicates: a GROUP BY of one branch's hashes read from the index
+            # alone (the id for leaving merged clients out), not 50,000 heap rows.
+            models.Index(
+                fields=["branch", "id_number_hash", "id"], name="client_branch_id_hash"
+            ),
+            models.Index(
+                fields=["branch", "phone_hash", "id"], name="client_branch_phone_hash"
+            ),
+            # An advisor's book in a scorecard: counted and listed by number.
+            models.Index(
+                fields=["advisor", "branch", "client_no"], name="client_advisor_no"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.client_no} {self.name}"

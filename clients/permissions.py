@@ -112,17 +112,20 @@ def may_reveal_personal_data(user, client=None) -> bool:
         return False
     if user.is_superuser:
         return True
-    granted = user.has_perm("clients.reveal_personal_data")
+    # The permission is read last, when the role alone does not decide (it costs the
+    # user's and their groups' permissions: two queries on the client page).
     if client is None:
-        return granted or user.role in (Role.ADVISOR, Role.MANAGER)
+        return user.role in (Role.ADVISOR, Role.MANAGER) or user.has_perm(
+            "clients.reveal_personal_data"
+        )
     if not _in_branch(user, client.branch_id) or not may_see_client(user, client):
         return False
-    if user.role == Role.MANAGER or granted:
+    if user.role == Role.MANAGER:
         return True
     advisor = client.advisor
-    return (
-        user.role == Role.ADVISOR and advisor is not None and advisor.user_id == user.pk
-    )
+    if user.role == Role.ADVISOR and advisor is not None and advisor.user_id == user.pk:
+        return True
+    return user.has_perm("clients.reveal_personal_data")
 
 
 def may_see_record_history(user) -> bool:
@@ -203,8 +206,17 @@ def may_import_in_admin(user) -> bool:
 
 
 def may_see_client(user, client) -> bool:
-    """The client is in the user's scope (the rule itself lives in client_scope)."""
-    return _active(user) and client_scope(user).filter(pk=client.pk).exists()
+    """The client is in the user's scope (the rule itself lives in client_scope).
+
+    Asked once per user and client object: a page asks several questions about the
+    client it shows, each needing this one answer.
+    """
+    if not _active(user):
+        return False
+    answers = client.__dict__.setdefault("_seen_by", {})
+    if user.pk not in answers:
+        answers[user.pk] = client_scope(user).filter(pk=client.pk).exists()
+    return answers[user.pk]
 
 
 def may_work_client(user, client) -> bool:

@@ -26,23 +26,39 @@ from .models import (
 )
 
 
-def client_scope(user) -> QuerySet[Client]:
-    """Every client `user` may see; the only definition of that rule."""
-    clients = Client.objects.all()
+def _role_scope(
+    rows: QuerySet, user, *, advisor_user: str, advisor_id: str
+) -> QuerySet:
+    """`rows` (each of a branch and an advisor: `advisor_user` and `advisor_id` are the
+    lookups of the advisor's user and id) cut to what `user` may see: everything for
+    head office, the branch for its manager and admin, an advisor's own rows and those
+    of the books shared with them; nothing otherwise."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return clients.none()
+        return rows.none()
     if user.is_superuser or user.role == Role.HEAD_OFFICE:
-        return clients
+        return rows
     if user.branch_id is None:
-        return clients.none()
-    clients = clients.filter(branch_id=user.branch_id)
+        return rows.none()
+    rows = rows.filter(branch_id=user.branch_id)
     if user.role in (Role.MANAGER, Role.ADMIN):
-        return clients
+        return rows
     if user.role == Role.ADVISOR:
         shared = BookShare.objects.filter(user=user).values("advisor_id")
         # A subquery, not a join, so the scope never duplicates rows.
-        return clients.filter(Q(advisor__user=user) | Q(advisor_id__in=shared))
-    return clients.none()
+        return rows.filter(
+            Q(**{advisor_user: user}) | Q(**{f"{advisor_id}__in": shared})
+        )
+    return rows.none()
+
+
+def client_scope(user) -> QuerySet[Client]:
+    """Every client `user` may see; the only definition of that rule."""
+    return _role_scope(
+        Client.objects.all(),
+        user,
+        advisor_user="advisor__user",
+        advisor_id="advisor_id",
+    )
 
 
 def branch_scope(user) -> QuerySet[Branch]:
@@ -212,17 +228,9 @@ def household_get(*, user, pk) -> Household:
 def advisor_scope(user) -> QuerySet[Advisor]:
     """The advisors `user` may see: a branch's for its manager and admin, every one
     for head office, and for an advisor themselves and the books shared with them."""
-    advisors = Advisor.objects.select_related("branch", "team")
-    if user is None or not user.is_authenticated or not user.is_active:
-        return advisors.none()
-    if user.is_superuser or user.role == Role.HEAD_OFFICE:
-        return advisors
-    if user.branch_id is None:
-        return advisors.none()
-    advisors = advisors.filter(branch_id=user.branch_id)
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        return advisors
-    if user.role == Role.ADVISOR:
-        shared = BookShare.objects.filter(user=user).values("advisor_id")
-        return advisors.filter(Q(user=user) | Q(pk__in=shared))
-    return advisors.none()
+    return _role_scope(
+        Advisor.objects.select_related("branch", "team"),
+        user,
+        advisor_user="user",
+        advisor_id="pk",
+    )

@@ -7,9 +7,7 @@ from datetime import date
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
     QuerySet,
     Value,
     When,
@@ -265,8 +263,9 @@ def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Cli
     column (a single indexed column, merged clients left out by an anti-join), then
     the clients holding those values by a plain IN list; the name is compared here.
     """
-    merged = ClientMerge.objects.filter(merged_id=OuterRef("pk"))
-    clients = client_scope(user).filter(~Exists(merged))
+    # NOT IN (merged ids): one hashed set probed per row, where NOT EXISTS made a
+    # nested-loop anti-join over the branch's 50,000 clients.
+    clients = client_scope(user).exclude(pk__in=ClientMerge.objects.values("merged_id"))
     members: dict[int, Client] = {}
     for reason, column in DUPLICATE_KEYS:
         # A shared phone with different names (a family's line) is no duplicate:

@@ -7,7 +7,7 @@ editing rows, so the ledger pages offer no add, change or delete.
 from django.contrib import admin
 from django.db.models import Q
 
-from brokercrm.admin import BranchScopedAdmin
+from brokercrm.admin import BranchScopedAdmin, ReadOnlyAdmin
 from clients.permissions import sees_every_branch
 
 from .models import (
@@ -55,17 +55,6 @@ class CatalogueItemAdmin(BranchScopedAdmin):
     def prepare_row(self, request, obj):
         if obj.branch_id is None and not request.user.is_superuser:
             obj.branch_id = request.user.branch_id
-
-
-class ReadOnlyAdmin(BranchScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PointsEntry)

@@ -102,10 +102,17 @@ def catalogue_list(*, branch_id: int) -> QuerySet[CatalogueItem]:
     ).order_by("points_price", "code")
 
 
-def adjustment_list(*, user, status: str | None = AdjustmentStatus.PENDING):
+def adjustment_list(
+    *, user, status: str | None = AdjustmentStatus.PENDING, branch: str = ""
+):
     adjustments = scoped(
-        PointsAdjustment.objects.select_related("client", "requested_by"), user=user
+        PointsAdjustment.objects.select_related(
+            "client", "client__branch", "requested_by"
+        ),
+        user=user,
     )
+    if branch:
+        adjustments = adjustments.filter(client__branch__code=branch)
     if status:
         adjustments = adjustments.filter(status=status)
     return adjustments.order_by("-requested_at")
@@ -171,7 +178,7 @@ class LoyaltyAnalytics:
 
 
 def loyalty_analytics(
-    *, user, end: date, days: int = 365, list_limit: int = 50
+    *, user, end: date, days: int = 365, list_limit: int = 50, branch: str = ""
 ) -> LoyaltyAnalytics:
     """SPEC §4 analytics over the `days` ending at `end`, for the clients `user` sees.
 
@@ -183,6 +190,9 @@ def loyalty_analytics(
     """
     start = end - timedelta(days=days - 1)
     clients = client_scope(user)
+    if branch:
+        # Head office narrows its view to one branch (still within its scope).
+        clients = clients.filter(branch__code=branch)
     client_ids = clients.values("pk")
     per_client: dict[int, LoyaltyRow] = defaultdict(LoyaltyRow)
 
@@ -255,7 +265,7 @@ def loyalty_analytics(
     total = LoyaltyRow()
     type_counts: dict[str, int] = defaultdict(int)
     loyal_not_valuable, valuable_not_loyal = [], []
-    for client in clients.select_related("advisor").order_by("client_no"):
+    for client in clients.select_related("advisor", "branch").order_by("client_no"):
         figures = per_client.get(client.pk, LoyaltyRow())
         figures.clients = 1
         figures.contact_cost = figures.contact_minutes * cost_per_minute.get(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from advisors.selectors import branch_list
 from brokercrm.doors import or_404
 from clients import permissions
 from clients.selectors import client_get
@@ -178,10 +179,22 @@ def analytics(request):
         days = max(1, min(int(request.GET.get("days", 365)), 3660))
     except ValueError:
         days = 365
-    report = selectors.loyalty_analytics(user=request.user, end=end, days=days)
-    pending = selectors.adjustment_list(user=request.user)[:50]
+    show_branch = permissions.sees_every_branch(request.user)
+    branch = request.GET.get("branch", "") if show_branch else ""
+    report = selectors.loyalty_analytics(
+        user=request.user, end=end, days=days, branch=branch
+    )
+    pending = selectors.adjustment_list(user=request.user, branch=branch)[:50]
     return render(
         request,
         "loyalty/analytics.html",
-        {"report": report, "days": days, "end": end, "pending": pending},
+        {
+            "report": report,
+            "days": days,
+            "end": end,
+            "pending": pending,
+            "show_branch": show_branch,
+            "branch": branch,
+            "branch_choices": branch_list() if show_branch else [],
+        },
     )

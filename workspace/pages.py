@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from advisors.selectors import branch_list
 from churn.models import FlagOutcome, FlagStatus
 from churn.selectors import churn_flag_list
 from clients import permissions
@@ -60,7 +61,7 @@ from .selectors import (
     book_list,
     contact_minutes_by_segment,
     current_run_ids,
-    overdue_contacts,
+    overdue_condition,
     scope_branch_ids,
 )
 
@@ -121,12 +122,13 @@ def book_row(client) -> dict:
 # --- Today --------------------------------------------------------------------------------
 
 
-def _book_counts(book) -> tuple[dict, dict, int, int]:
-    """Scored clients by segment and by tier, and the alerts and suitability warnings
-    among them: one GROUP BY over the book."""
+def _book_counts(book, overdue: Q) -> tuple[dict, dict, int, int, int]:
+    """Scored clients by segment and by tier, and the alerts, suitability warnings and
+    clients past their contact cadence (`overdue`) among them: one GROUP BY over the
+    book."""
     segments: Counter = Counter()
     tiers: Counter = Counter()
-    alerts = suitability = 0
+    alerts = suitability = late = 0
     rows = (
         book.values("segment", "tier")
         .annotate(
@@ -135,6 +137,7 @@ def _book_counts(book) -> tuple[dict, dict, int, int]:
                 "pk", filter=Q(alert_codes__isnull=False) & ~Q(alert_codes="")
             ),
             suitability_n=Count("pk", filter=Q(suitability_warning=True)),
+            overdue_n=Count("pk", filter=overdue),
         )
         .order_by()
     )
@@ -144,7 +147,8 @@ def _book_counts(book) -> tuple[dict, dict, int, int]:
             tiers[row["tier"]] += row["n"]
         alerts += row["alerts_n"]
         suitability += row["suitability_n"]
-    return dict(segments), dict(tiers), alerts, suitability
+        late += row["overdue_n"]
+    return dict(segments), dict(tiers), alerts, suitability, late
 
 
 def minutes_chart(user, *, run_ids=None) -> dict:
@@ -195,11 +199,13 @@ def today_context(user) -> dict:
     )
     flags = churn_flag_list(user=user)
     run_ids = current_run_ids(scope_branch_ids(user))
-    book = book_list(user=user, run_ids=run_ids)
-    overdue = overdue_contacts(book, today=today).order_by("-value_score", "pk")
+    book, late = overdue_condition(book_list(user=user, run_ids=run_ids), today=today)
+    overdue = book.filter(late).order_by("-value_score", "pk")
     alerts = book.exclude(alert_codes__isnull=True).exclude(alert_codes="")
     suitability = book.filter(suitability_warning=True)
-    segments, tiers, alert_count, suitability_count = _book_counts(book)
+    segments, tiers, alert_count, suitability_count, overdue_count = _book_counts(
+        book, late
+    )
     chart = minutes_chart(user, run_ids=run_ids)
     flag_list = list(flags[:TODAY_LIMIT])
     segment_rows = [
@@ -262,7 +268,7 @@ def today_context(user) -> dict:
         "alerts": [book_row(c) for c in alerts.order_by("-assets", "pk")[:TODAY_LIMIT]],
         "alert_count": alert_count,
         "overdue": [book_row(c) for c in overdue[:TODAY_LIMIT]],
-        "overdue_count": overdue.count(),
+        "overdue_count": overdue_count,
         "suitability": [
             book_row(c) for c in suitability.order_by("-assets", "pk")[:TODAY_LIMIT]
         ],
@@ -646,7 +652,13 @@ def tasks_context(request) -> dict:
     if view not in TASK_VIEWS:
         view = "due"
     kind = request.GET.get("kind", "")
-    tasks = task_list(user=user, status=None).select_related("client", "owner")
+    show_branch = permissions.sees_every_branch(user)
+    branch = request.GET.get("branch", "") if show_branch else ""
+    tasks = task_list(user=user, status=None).select_related(
+        "client", "client__branch", "owner"
+    )
+    if branch:
+        tasks = tasks.filter(client__branch__code=branch)
     if view != "done":
         tasks = tasks.filter(status=TaskStatus.OPEN)
     else:
@@ -660,12 +672,18 @@ def tasks_context(request) -> dict:
     if kind in TaskKind.values:
         tasks = tasks.filter(kind=kind)
     page = Paginator(tasks, 30).get_page(request.GET.get("page"))
-    base = {"view": view, "kind": kind}
+    base = {"view": view, "kind": kind, **({"branch": branch} if branch else {})}
     return {
         "page": page,
         "rows": [task_row(t) for t in page],
         "view": view,
         "kind": kind,
+        # Head office works across branches: each task names its branch, and the list
+        # can be narrowed to one; a manager's list names the advisor who owns each task.
+        "show_branch": show_branch,
+        "branch": branch,
+        "branch_choices": (branch_list() if show_branch else []),
+        "show_owner": not user.is_advisor or show_branch,
         "views": [
             ("due", _("Due this week")),
             ("overdue", _("Overdue")),

@@ -277,19 +277,23 @@ def contact_minutes_by_segment(
     return {row["cur__segment"]: row["total"] or 0 for row in rows}
 
 
-def overdue_contacts(book, *, today: date | None = None):
-    """Book rows past their contact cadence now: overdue in the run and no contact
-    logged since within the cadence (a contact logged today clears it at once)."""
+def overdue_condition(book, *, today: date | None = None) -> tuple[QuerySet, Q]:
+    """The book annotated with `cadence_days`, and the condition of a row past its
+    contact cadence now: overdue in the run and no contact logged since within the
+    cadence (a contact logged today clears it at once). One query (the cadences)."""
     today = today or timezone.localdate()
-    book = book.annotate(cadence_days=F("current__cadence_days")).filter(
-        contact_overdue=True
+    book = book.annotate(cadence_days=F("current__cadence_days"))
+    cadences = (
+        book.filter(contact_overdue=True)
+        .order_by()
+        .values_list("cadence_days", flat=True)
+        .distinct()[:20]
     )
-    cadences = book.order_by().values_list("cadence_days", flat=True).distinct()[:20]
     late = Q(last_contact__isnull=True)
     for days in cadences:
         if days:
             late |= Q(cadence_days=days, last_contact__lt=today - timedelta(days=days))
-    return book.filter(late)
+    return book, Q(contact_overdue=True) & late
 
 
 def saved_filter_list(*, user):

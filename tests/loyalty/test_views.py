@@ -189,3 +189,39 @@ def test_analytics_lists_loyal_not_valuable_and_valuable_not_loyal(
     # 30 contact minutes × 2 CNY; the seminar is an activity, not a contact
     assert report.total.contact_minutes == 30
     assert report.total.cost_to_serve == 60
+
+
+def test_head_office_sees_the_branch_of_each_client_and_narrows_to_one_branch(
+    client, make, branch, advisor, head_office_user
+):
+    # given: a scored valuable-but-not-loyal client in each of two branches
+    other = make.Branch(code="B2", name="Second branch")
+    for b, name in ((branch, "Here Hu"), (other, "There Tan")):
+        run = ScoreRun.objects.create(
+            branch=b, date=dt.date(2026, 3, 31), status=RunStatus.DONE
+        )
+        ClientScore.objects.create(
+            run=run,
+            branch=b,
+            date=run.date,
+            client=make.Client(branch=b, name=name),
+            is_open=True,
+            tier="large",
+            value_score=95.0,
+            loyalty_type="none",
+            segment="core",
+        )
+    login(client, head_office_user)
+    # when / then: every branch, each row naming its branch
+    everything = client.get(reverse("loyalty:analytics"), {"end": "2026-03-31"})
+    assert everything.text.count('data-testid="loyalty-branch-cell"') == 2
+    assert "Second branch" in everything.text
+    assert 'data-testid="loyalty-branch-filter"' in everything.text
+    # narrowed to one branch
+    one = client.get(
+        reverse("loyalty:analytics"), {"end": "2026-03-31", "branch": "B2"}
+    )
+    assert [r.client.name for r in one.context["report"].valuable_not_loyal] == [
+        "There Tan"
+    ]
+    assert one.context["report"].total.clients == 1

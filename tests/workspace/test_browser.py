@@ -11,11 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from advisors.models import Role
 from churn.models import ChurnFlag, FlagStatus
 from clients.models import Household, Interaction, Task, TaskKind, TaskStatus
+from loyalty.models import CatalogueItem
 from tests import factories
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
@@ -32,6 +34,10 @@ def _shot(page, name):
 
 
 def _seed():
+    # The catalogue comes from a data migration, which a transactional test run before
+    # this one in the same worker has flushed: load it again when it is gone.
+    if not CatalogueItem.objects.exists():
+        call_command("loaddata", "points_catalogue", verbosity=0)
     today = timezone.localdate()
     branch = factories.BranchFactory(code="DEMO", name="演示营业部")
     user = factories.UserFactory(
@@ -274,3 +280,6 @@ def test_an_advisors_day_in_the_workspace(live_server, browser_page):
     # the points panel: the tier and the catalogue in Chinese
     page.goto(f"{url}/clients/{data['clients'][0].pk}/")
     page.locator("[data-testid=points-tier]", has_text="大户").wait_for()
+    page.locator("#points-panel select option", has_text="讲座席位").wait_for(
+        state="attached"
+    )
