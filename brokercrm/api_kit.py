@@ -246,9 +246,15 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON whole number only (not "12", not 12.5, not true)."""
+    """A JSON whole number only (not "12", not 12.5, not true).
+
+    `12.0` is one: JSON Schema counts a number with no fraction as an integer, so a
+    client generated from the schema may send it.
+    """
 
     def to_internal_value(self, data):
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)

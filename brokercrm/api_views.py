@@ -6,8 +6,9 @@ it, and its detail is a 404 like a row that does not exist.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
 
 #: An id in a URL: digits that fit a 64-bit column (anything else is a JSON 404).
 ID_IN_URL = r"[0-9]{1,18}"
@@ -28,3 +29,15 @@ class ScopedViewSetMixin:
 
 class ScopedReadViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail of the rows `selector` gives the user."""
+
+
+def validated(serializer_class, request) -> dict:
+    """The request's body checked by `serializer_class` (a 400 when it does not fit)."""
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data
+
+
+def created(serializer) -> Response:
+    """201 with the row made, as `serializer` shows it."""
+    return Response(serializer.data, status=status.HTTP_201_CREATED)

@@ -344,6 +344,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name per choice set (else `check --deploy` warns about the collisions).
+    # Links between operations (create a task → complete it, …): brokercrm.api_schema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "brokercrm.api_schema.postprocess_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RelationshipLevelEnum": "clients.models.RelationshipLevel",
         "ClientKindEnum": "clients.models.ClientKind",

@@ -46,10 +46,16 @@ class AccountSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class TradeSerializer(ModelSerializer):
+class AccountRowSerializer(ModelSerializer):
+    """A row of an account (trade, position, balance, cash flow): the account by its
+    number and the id of the client holding it."""
+
     account = serializers.SlugRelatedField(slug_field="account_no", read_only=True)
-    security = serializers.SlugRelatedField(slug_field="code", read_only=True)
     client = serializers.IntegerField(source="account.client_id", read_only=True)
+
+
+class TradeSerializer(AccountRowSerializer):
+    security = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Trade
@@ -72,10 +78,8 @@ class TradeSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class PositionSerializer(ModelSerializer):
-    account = serializers.SlugRelatedField(slug_field="account_no", read_only=True)
+class PositionSerializer(AccountRowSerializer):
     security = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    client = serializers.IntegerField(source="account.client_id", read_only=True)
 
     class Meta:
         model = Position
@@ -92,10 +96,7 @@ class PositionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class BalanceSerializer(ModelSerializer):
-    account = serializers.SlugRelatedField(slug_field="account_no", read_only=True)
-    client = serializers.IntegerField(source="account.client_id", read_only=True)
-
+class BalanceSerializer(AccountRowSerializer):
     class Meta:
         model = Balance
         fields = [
@@ -110,10 +111,7 @@ class BalanceSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class CashFlowSerializer(ModelSerializer):
-    account = serializers.SlugRelatedField(slug_field="account_no", read_only=True)
-    client = serializers.IntegerField(source="account.client_id", read_only=True)
-
+class CashFlowSerializer(AccountRowSerializer):
     class Meta:
         model = CashFlow
         fields = ["id", "flow_id", "date", "client", "account", "type", "amount"]

@@ -10,7 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from brokercrm.api_views import ID_IN_URL, ScopedReadViewSet
+from brokercrm.api_views import ID_IN_URL, ScopedReadViewSet, created, validated
 from clients import selectors, services
 
 from . import filters
@@ -105,9 +105,7 @@ class InteractionViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
         request=InteractionRequestSerializer, responses={201: InteractionSerializer}
     )
     def create(self, request, *args, **kwargs):
-        payload = InteractionRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(InteractionRequestSerializer, request)
         interaction = services.interaction_log(
             user=request.user,
             client_id=data["client"],
@@ -117,9 +115,7 @@ class InteractionViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
             recommended_codes=data.get("recommended", []),
             day=data.get("date"),
         )
-        return Response(
-            InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED
-        )
+        return created(InteractionSerializer(interaction))
 
 
 class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
@@ -135,9 +131,7 @@ class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
         request=FeedbackRequestSerializer, responses={201: FeedbackSerializer}
     )
     def create(self, request, *args, **kwargs):
-        payload = FeedbackRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(FeedbackRequestSerializer, request)
         feedback = services.feedback_record(
             user=request.user,
             client_id=data["client"],
@@ -146,9 +140,7 @@ class FeedbackViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
             comment=data.get("comment", ""),
             day=data.get("date"),
         )
-        return Response(
-            FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED
-        )
+        return created(FeedbackSerializer(feedback))
 
 
 class TaskViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
@@ -162,9 +154,7 @@ class TaskViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
 
     @extend_schema(request=TaskRequestSerializer, responses={201: TaskSerializer})
     def create(self, request, *args, **kwargs):
-        payload = TaskRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(TaskRequestSerializer, request)
         task = services.task_create(
             user=request.user,
             client_id=data["client"],
@@ -172,18 +162,17 @@ class TaskViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
             due_date=data["due_date"],
             detail=data.get("detail", ""),
         )
-        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return created(TaskSerializer(task))
 
     @extend_schema(request=TaskCompleteSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Close an open task with its outcome."""
-        payload = TaskCompleteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(TaskCompleteSerializer, request)
         task = services.task_complete(
             user=request.user,
             task_id=self.get_object().pk,
-            outcome=payload.validated_data["outcome"],
+            outcome=data["outcome"],
         )
         return Response(TaskSerializer(task).data)
 
@@ -191,12 +180,11 @@ class TaskViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     @action(detail=True, methods=["post"])
     def snooze(self, request, pk=None):
         """Move an open task's due date to a later day."""
-        payload = TaskSnoozeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(TaskSnoozeSerializer, request)
         task = services.task_snooze(
             user=request.user,
             task_id=self.get_object().pk,
-            until=payload.validated_data["until"],
+            until=data["until"],
         )
         return Response(TaskSerializer(task).data)
 
@@ -229,18 +217,14 @@ class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
         request=HouseholdRequestSerializer, responses={201: HouseholdSerializer}
     )
     def create(self, request, *args, **kwargs):
-        payload = HouseholdRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(HouseholdRequestSerializer, request)
         household = services.household_create(
             user=request.user,
             name=data["name"],
             kind=data["kind"],
             client_ids=data["clients"],
         )
-        return Response(
-            self.get_serializer(household).data, status=status.HTTP_201_CREATED
-        )
+        return created(self.get_serializer(household))
 
     @extend_schema(
         request=HouseholdMemberSerializer, responses={200: HouseholdSerializer}
@@ -248,13 +232,12 @@ class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     @action(detail=True, methods=["post"], url_path="members")
     def add_member(self, request, pk=None):
         """Put a client the user may work into the household."""
-        payload = HouseholdMemberSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(HouseholdMemberSerializer, request)
         household = self.get_object()
         services.household_add_member(
             user=request.user,
             household_id=household.pk,
-            client_id=payload.validated_data["client"],
+            client_id=data["client"],
         )
         return Response(self.get_serializer(household).data)
 

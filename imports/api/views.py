@@ -31,6 +31,10 @@ from imports.tasks import import_batch_run_task
 
 class ImportBatchSerializer(ModelSerializer):
     branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Blank from the upload until the run detects the file's kind from its header.
+    kind = serializers.ChoiceField(
+        choices=ImportKind.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = ImportBatch

@@ -212,3 +212,38 @@ def test_a_cursor_that_does_not_fit_the_list_is_400(api, cursor):
     response = api.get("/api/v1/interactions/", {"cursor": cursor})
     assert response.status_code == 400
     assert "cursor" in response.json()
+
+
+def test_every_link_of_the_schema_names_a_real_operation_and_parameters(client):
+    schema = json.loads(
+        client.get("/api/schema/", HTTP_ACCEPT="application/json").content
+    )
+    operations = {
+        op["operationId"]: op
+        for item in schema["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    links = [
+        link
+        for op in operations.values()
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) > 20
+    for link in links:
+        target = operations[link["operationId"]]
+        names = {p["name"] for p in target.get("parameters", [])}
+        assert set(link.get("parameters", {})) <= names, link
+        if "requestBody" in link:
+            assert "requestBody" in target, link
+
+
+@pytest.mark.parametrize(
+    ("minutes", "status"), [(5, 201), (5.0, 201), (5.5, 400), ("5", 400), (True, 400)]
+)
+def test_a_whole_number_is_one_as_json_schema_says(api, advisor, make, minutes, status):
+    client_ = make.Client(branch=advisor.branch, advisor=advisor)
+    body = {"client": float(client_.pk), "channel": "call", "minutes": minutes}
+    response = api.post("/api/v1/interactions/", body, format="json")
+    assert response.status_code == status, response.content

@@ -85,3 +85,13 @@ def test_an_advisor_may_not_upload(branch, advisor):
         format="multipart",
     )
     assert response.status_code == 403
+
+
+def test_an_upload_without_a_kind_answers_a_blank_kind_until_the_run(admin_api):
+    # given a file whose kind the upload does not say (found the run reads its header)
+    upload = SimpleUploadedFile("x.csv", b"%", "text/csv")
+    # when it is uploaded (its run waits for the commit)
+    response = admin_api.post("/api/v1/imports/", {"file": upload}, format="multipart")
+    # then the batch is queued with a blank kind, which the schema allows
+    assert response.status_code == 202
+    assert response.json()["kind"] == ""
