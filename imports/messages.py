@@ -6,8 +6,8 @@ the report and the command turn them into words here, with gettext, when they sh
 them. A message recorded before codes existed is plain text and is shown as it is.
 """
 
-from django.utils.translation import gettext
 from django.apps import apps
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 ROW_MESSAGES = {
