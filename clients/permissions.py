@@ -76,6 +76,21 @@ def may_import(user) -> bool:
     )
 
 
+#: Kinds of file whose rows every branch shares (issue #8): a branch may not write them.
+SHARED_IMPORT_KINDS = frozenset({"securities", "prices"})
+
+
+def may_import_kind(user, kind: str) -> bool:
+    """Imports a file of `kind`: a branch's own data for whoever may import; securities
+    and prices, shared by every branch, only for whoever may edit shared reference data.
+    `user` None is the operator's command line (`manage.py import_file`)."""
+    if user is None:
+        return True
+    if kind in SHARED_IMPORT_KINDS:
+        return may_edit_shared_reference(user)
+    return may_import(user)
+
+
 def may_see_imports(user) -> bool:
     """The import history: the branch admin's own, head office's every branch."""
     return _active(user) and (

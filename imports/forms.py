@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Branch
+from clients.permissions import may_import_kind
 
 from .models import ImportKind, ImportMode
 
@@ -30,6 +31,13 @@ class UploadForm(forms.Form):
         self.user = user
         if user is None or not user.is_superuser:
             del self.fields["branch"]
+        # Only the kinds the user may import are offered (securities and prices are
+        # shared by every branch); a detected one is checked again when the file runs.
+        self.fields["kind"].choices = [
+            (value, label)
+            for value, label in self.fields["kind"].choices
+            if not value or may_import_kind(user, value)
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

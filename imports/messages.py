@@ -6,6 +6,7 @@ the report and the command turn them into words here, with gettext, when they sh
 them. A message recorded before codes existed is plain text and is shown as it is.
 """
 
+from django.apps import apps
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,10 @@ BATCH_MESSAGES = {
     "missing_columns": _(
         "a %(kind)s file needs the column(s) %(missing)s; found: %(header)s"
     ),
+    "shared_kind": _(
+        "a %(kind)s file holds data shared by every branch: only head office's system "
+        "administrator imports it"
+    ),
     "xlsx_invalid": _("the file looks like XLSX but is not a valid one"),
     "xlsx_parts": _("the XLSX file has too many parts: refused as a zip bomb"),
     "xlsx_part_bomb": _(
@@ -85,8 +90,14 @@ BATCH_MESSAGES = {
 
 
 def _render(words, params) -> str:
+    params = dict(params or {})
+    if "kind" in params:
+        # A kind of file is named in the reader's language, as the pages name it (the
+        # batch model's choices: imports.models reads this module, not the reverse).
+        kinds = apps.get_model("imports", "ImportBatch")._meta.get_field("kind")
+        params["kind"] = dict(kinds.choices).get(params["kind"], params["kind"])
     try:
-        return str(words) % (params or {})
+        return str(words) % params
     except (KeyError, TypeError, ValueError):
         return str(words)
 

@@ -8,12 +8,14 @@ widen it.
 from __future__ import annotations
 
 import django_filters
+from cryptography.fernet import InvalidToken
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Branch
 from churn.models import FlagCode
 from clients import permissions
+from clients.crypto import decrypt
 from clients.models import Client, RelationshipLevel
 from clients.selectors import branch_scope, personal_data_match
 from tiers.labels import LABELS
@@ -63,6 +65,10 @@ class ClientFilterSet(django_filters.FilterSet):
     #: The API's name for the same search (DRF's convention).
     search = django_filters.CharFilter(
         method="search_text", label=_("Search"), max_length=100
+    )
+    #: The same search kept encrypted: a saved filter's search for a personal number.
+    qe = django_filters.CharFilter(
+        method="search_encrypted", label=_("Saved search"), max_length=1000
     )
     tier = django_filters.MultipleChoiceFilter(
         distinct=False, field_name="tier", choices=_choices("tier"), label=_("Tier")
@@ -158,6 +164,13 @@ class ClientFilterSet(django_filters.FilterSet):
             | personal_data_match(value)
             | Q(pk__in=Client.objects.filter(accounts__account_no=value).values("pk"))
         )
+
+    def search_encrypted(self, queryset, name, value):
+        try:
+            text = decrypt(value.strip())
+        except (InvalidToken, ValueError, UnicodeError):
+            return queryset.none()
+        return self.search_text(queryset, name, text)
 
     def has_flag(self, queryset, name, value):
         if value == "any":

@@ -15,6 +15,7 @@ from django.utils.text import get_valid_filename
 
 from brokercrm.db import Heartbeat, lease_deadline
 from clients.masking import mask_text
+from clients.permissions import may_import_kind
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -175,6 +176,10 @@ def _run(batch: ImportBatch, progress) -> None:
     batch.file_size, batch.sha256 = file_scan.size, file_scan.sha256
     table, kind = open_table(batch.file_path, file_scan, batch.kind or None)
     batch.kind = kind
+    if not may_import_kind(batch.created_by, kind):
+        # A detected kind the uploader may not write: securities and prices are every
+        # branch's, imported by head office's system administrator only.
+        raise FileRejected("shared_kind", kind=kind)
     batch.encoding = table.encoding_label
     batch.matched_columns = table.matched
     batch.ignored_columns = table.ignored

@@ -22,6 +22,7 @@ from clients.models import Client, Task
 from history.models import AuditEvent, AuditKind
 from imports.services import import_file
 from kpis.services import client_merge
+from workspace.services import saved_filter_save
 
 from .admin_kit import admin_export
 from .test_admin_matrix import D, build
@@ -129,6 +130,8 @@ def world(branch, other_branch, make, admin_user, manager_user, tmp_path):
         branch=branch, path=str(path), kind="clients", partial=True, user=admin_user
     )
     assert done.rows_new == 1 and done.rows_failed == 1
+    # a saved filter that searches for a full number (kept encrypted, not in clear)
+    saved_filter_save(user=own[0].advisor.user, name="By phone", query=f"q={PHONES[0]}")
     # a merge keeps a snapshot of the merged client
     spare = make.Client(branch=branch, advisor=own[0].advisor, client_no="OWN-C3")
     spare.id_number, spare.phone = ID_NUMBERS[0], PHONES[0]

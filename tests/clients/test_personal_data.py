@@ -149,5 +149,20 @@ def test_free_text_and_log_records_are_masked():
     assert record.getMessage() == "tel 139****5678"
 
 
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("office 010-12345678", "office 010-****5678"),
+        ("座机 0755 1234567", "座机 0755 ***4567"),
+        ("tel (021)65432100", "tel (021)****2100"),
+        ("+86 10 87654321 ext", "+86 10 ****4321 ext"),
+        # numbers that are not phone numbers stay as they are
+        ("amount 1234567 CNY on 20260101", "amount 1234567 CNY on 20260101"),
+    ],
+)
+def test_landlines_in_free_text_keep_the_area_code_and_the_last_four(text, masked):
+    assert mask_text(text) == masked
+
+
 def test_the_dev_key_is_a_valid_fernet_key(settings):
     assert len(base64.urlsafe_b64decode(settings.PERSONAL_DATA_KEYS[0])) == 32

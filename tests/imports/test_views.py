@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from clients.models import Trade
+from advisors.models import Role
+from clients.models import Security, Trade
 from imports.models import BatchStatus, ImportBatch
 
 from .conftest import TRADE_HEADER, trade_row, write_csv
@@ -113,3 +114,56 @@ def test_only_admins_import_and_batches_stay_in_their_branch(
     client.force_login(admin_user)
     assert client.get(reverse("imports:detail", args=[other.pk])).status_code == 404
     assert client.get(reverse("imports:report", args=[other.pk])).status_code == 404
+
+
+def _securities_upload(tmp_path):
+    path = write_csv(
+        tmp_path / "证券.csv",
+        ["证券代码", "证券名称", "证券类别", "行业", "上市日期"],
+        [["600519", "贵州茅台", "股票", "白酒", "20010827"]],
+    )
+    return SimpleUploadedFile("证券.csv", path.read_bytes(), "text/csv")
+
+
+def test_a_branch_admin_may_not_import_the_securities_every_branch_shares(
+    book, client, admin_user, make, tmp_path, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    # the kind is not offered, and asking for it is refused by the form
+    page = client.get(reverse("imports:list")).content.decode()
+    assert 'value="securities"' not in page and 'value="trades"' in page
+    response = client.post(
+        reverse("imports:upload"),
+        {"file": _securities_upload(tmp_path), "mode": "insert", "kind": "securities"},
+    )
+    assert response.status_code == 400 and not ImportBatch.objects.exists()
+    # detected from its columns, the file is rejected with the reason, nothing written
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("imports:upload"),
+            {"file": _securities_upload(tmp_path), "mode": "insert"},
+        )
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.REJECTED and batch.message_code == "shared_kind"
+    page = client.get(response["Location"]).content.decode()
+    assert "data shared by every branch" in page
+    assert not Security.objects.filter(code="600519").exists()
+    # the superuser imports it
+    root = make.User(
+        username="root",
+        is_superuser=True,
+        is_staff=True,
+        role=Role.HEAD_OFFICE,
+        branch=None,
+    )
+    client.force_login(root)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("imports:upload"),
+            {
+                "file": _securities_upload(tmp_path),
+                "mode": "insert",
+                "branch": book.branch.pk,
+            },
+        )
+    assert ImportBatch.objects.latest("pk").status == BatchStatus.DRY_RUN

@@ -401,6 +401,26 @@ def test_saved_filters_are_per_user(client, book, advisor, colleague):
     )
 
 
+def test_a_saved_search_for_a_phone_number_is_kept_encrypted_and_still_works(
+    client, book, advisor
+):
+    client.force_login(advisor.user)
+    client.post(
+        reverse("saved-filter-create"),
+        {"name": "By phone", "query": "q=13800000003&ordering=name"},
+    )
+    saved = SavedFilter.objects.get(user=advisor.user)
+    # at rest: neither the number nor its masked digits run, only a token
+    assert "13800000003" not in saved.query and "qe=" in saved.query
+    page = client.get(reverse("book") + "?" + saved.query)
+    assert "13800000003" not in page.content.decode()
+    found = [r["c"].client_no for r in page.context["rows"]]
+    assert found == ["M003"]
+    # a tampered token finds nothing rather than failing
+    broken = client.get(reverse("book"), {"qe": "not-a-token"})
+    assert broken.status_code == 200 and broken.context["rows"] == []
+
+
 def test_export_is_scoped_masked_and_formula_safe(client, book, advisor):
     evil = book["mine"][4]
     evil.name = '=HYPERLINK("http://x")'
