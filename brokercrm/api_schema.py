@@ -164,6 +164,14 @@ LINKS = {
         "GetImport": _to(
             "imports_retrieve", "Poll the batch: its status and row report.", _BODY_ID
         ),
+        "ConfirmImport": _to(
+            "imports_confirm_create",
+            "Once the check (a dry run) is done: import the file for real.",
+            _BODY_ID,
+        ),
+    },
+    ("imports_confirm_create", "202"): {
+        "GetImport": _to("imports_retrieve", "Poll the import's report.", _BODY_ID),
     },
     ("saved_filters_create", "201"): {
         "GetSavedFilter": _to("saved_filters_retrieve", "The filter.", _BODY_ID),

@@ -16,9 +16,8 @@ from clients.masking import mask_id_number, mask_phone, mask_text
 from clients.permissions import may_import
 
 from .forms import UploadForm
-from .models import BatchStatus
 from .selectors import batch_get, batch_list
-from .services import batch_create, batch_upload, batches_expire
+from .services import batch_confirm, batch_previewed, batch_upload, batches_expire
 from .services.reading import FileRejected, open_table, scan
 from .services.report import report_csv
 from .tasks import import_batch_run_task, progress_key
@@ -78,7 +77,7 @@ def batch_detail_view(request, pk: int):
     batches_expire()
     batch = or_404(batch_get, user=request.user, pk=pk)
     first_rows, header = [], []
-    if _previewed(batch):
+    if batch_previewed(batch):
         try:
             table, _ = open_table(batch.file_path, scan(batch.file_path), batch.kind)
             header = table.header
@@ -94,7 +93,7 @@ def batch_detail_view(request, pk: int):
             "first_rows": first_rows,
             "errors": batch.error_lines()[:SHOWN_ERRORS],
             "more_errors": max(len(batch.errors) - SHOWN_ERRORS, 0),
-            "can_confirm": may_import(request.user) and _previewed(batch),
+            "can_confirm": may_import(request.user) and batch_previewed(batch),
             "progress": _progress(batch),
         },
     )
@@ -106,16 +105,12 @@ def confirm_view(request, pk: int):
     """Import a previewed file for real, as a Celery task."""
     _admin(request)
     preview = or_404(batch_get, user=request.user, pk=pk)
-    if not _previewed(preview):
+    if not batch_previewed(preview):
         raise PermissionDenied
-    batch = batch_create(
-        branch=preview.branch,
-        path=preview.file_path,
-        kind=preview.kind,
-        file_name=preview.file_name,
-        mode=preview.mode,
-        partial=preview.partial or request.POST.get("partial") == "1",
+    batch = batch_confirm(
         user=request.user,
+        preview=preview,
+        partial=request.POST.get("partial") == "1",
     )
     import_batch_run_task.delay_on_commit(batch.pk)
     return redirect("imports:detail", pk=batch.pk)
@@ -167,15 +162,6 @@ def _masked(table, rows) -> list[list[str]]:
         [maskers.get(i, mask_text)(str(cell)) for i, cell in enumerate(row)]
         for row in rows
     ]
-
-
-def _previewed(batch) -> bool:
-    """A checked file whose rows were read: it may be imported (maybe partially)."""
-    return (
-        batch.dry_run
-        and batch.status in (BatchStatus.DRY_RUN, BatchStatus.REJECTED)
-        and batch.rows_total > 0
-    )
 
 
 def _progress(batch) -> int:

@@ -15,17 +15,18 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from brokercrm.api_kit import ModelSerializer, StrictFilterSet
-from brokercrm.api_views import ScopedViewSetMixin
+from brokercrm.api_kit import ModelSerializer, StrictBooleanField, StrictFilterSet
+from brokercrm.api_views import ScopedViewSetMixin, validated
 from clients.permissions import may_import
 from imports.forms import UploadForm
 from imports.models import BatchStatus, ImportBatch, ImportKind, ImportMode
 from imports.selectors import batch_list
-from imports.services import batch_create
+from imports.services import batch_confirm, batch_create
 from imports.tasks import import_batch_run_task
 
 
@@ -77,6 +78,14 @@ class UploadSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(required=False)
 
 
+class ConfirmSerializer(serializers.Serializer):
+    partial = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Import the good rows and skip the failed ones (else all or none).",
+    )
+
+
 class ImportBatchFilterSet(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=BatchStatus.choices)
     kind = django_filters.ChoiceFilter(choices=ImportKind.choices)
@@ -89,7 +98,8 @@ class ImportBatchFilterSet(StrictFilterSet):
 class ImportBatchViewSet(
     ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """The import history the user may see; POST uploads a file (admins)."""
+    """The import history the user may see; POST uploads a file (admins), and
+    `confirm/` imports a checked file (a dry run) for real, as the page's button does."""
 
     serializer_class = ImportBatchSerializer
     selector = staticmethod(batch_list)
@@ -127,6 +137,19 @@ class ImportBatchViewSet(
             partial=form.cleaned_data["partial"],
             dry_run=dry_run == "true",
             user=request.user,
+        )
+        import_batch_run_task.delay_on_commit(batch.pk)
+        return Response(
+            ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(request=ConfirmSerializer, responses={202: ImportBatchSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    def confirm(self, request, pk=None):
+        """Import a checked file: 202 with the new batch; poll it for its report."""
+        data = validated(ConfirmSerializer, request)
+        batch = batch_confirm(
+            user=request.user, preview=self.get_object(), partial=data["partial"]
         )
         import_batch_run_task.delay_on_commit(batch.pk)
         return Response(

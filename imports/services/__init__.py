@@ -1,7 +1,9 @@
 """Writes of the imports app: importing back-office files as batches (SPEC §2)."""
 
 from .batches import (
+    batch_confirm,
     batch_create,
+    batch_previewed,
     batch_run,
     batch_upload,
     batches_expire,
@@ -11,7 +13,9 @@ from .reading import FileRejected
 
 __all__ = [
     "FileRejected",
+    "batch_confirm",
     "batch_create",
+    "batch_previewed",
     "batch_run",
     "batch_upload",
     "batches_expire",

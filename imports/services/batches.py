@@ -7,15 +7,17 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from brokercrm.db import Heartbeat, lease_deadline
 from clients.masking import mask_text
-from clients.permissions import may_import_kind
+from clients.permissions import may_import, may_import_kind
 
 from ..models import BatchStatus, ImportBatch, ImportMode
 from .importers import IMPORTERS, Context, SmallImporter
@@ -53,6 +55,35 @@ def batch_create(
         file_size=os.path.getsize(path) if os.path.exists(path) else 0,
         created_by=user if user is not None and user.is_authenticated else None,
         status=BatchStatus.QUEUED,
+    )
+
+
+def batch_previewed(batch: ImportBatch) -> bool:
+    """A checked file whose rows were read: it may be imported (maybe partially)."""
+    return (
+        batch.dry_run
+        and batch.status in (BatchStatus.DRY_RUN, BatchStatus.REJECTED)
+        and batch.rows_total > 0
+    )
+
+
+def batch_confirm(*, user, preview: ImportBatch, partial: bool = False) -> ImportBatch:
+    """Import a previewed file for real: a new batch of the same file, to run next."""
+    if not may_import(user):
+        raise PermissionDenied(_("Imports are the branch admin's."))
+    if not batch_previewed(preview):
+        raise ValidationError(
+            _("Only a checked file (a dry run) that has rows can be imported."),
+            code="not_previewed",
+        )
+    return batch_create(
+        branch=preview.branch,
+        path=preview.file_path,
+        kind=preview.kind,
+        file_name=preview.file_name,
+        mode=preview.mode,
+        partial=preview.partial or partial,
+        user=user,
     )
 
 

@@ -95,3 +95,48 @@ def test_an_upload_without_a_kind_answers_a_blank_kind_until_the_run(admin_api):
     # then the batch is queued with a blank kind, which the schema allows
     assert response.status_code == 202
     assert response.json()["kind"] == ""
+
+
+def test_a_checked_upload_is_imported_by_its_confirm(
+    admin_api, django_capture_on_commit_callbacks
+):
+    # given a file checked through the API (a dry run: one bad row, nothing written)
+    content = (HEADER + "".join(ROWS)).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        checked = admin_api.post(
+            "/api/v1/imports/",
+            {
+                "file": SimpleUploadedFile("clients.csv", content, "text/csv"),
+                "kind": "clients",
+                "dry_run": "true",
+            },
+            format="multipart",
+        ).json()
+    assert admin_api.get(f"/api/v1/imports/{checked['id']}/").json()["status"] in (
+        "dry_run",
+        "rejected",
+    )
+    # when the admin confirms it, the good rows only
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(
+            f"/api/v1/imports/{checked['id']}/confirm/", {"partial": True}
+        )
+    # then a new batch imports the file for real, as the page's confirm does
+    assert response.status_code == 202, response.content
+    done = admin_api.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert done["status"] == "done" and done["dry_run"] is False
+    assert done["rows_new"] == 1 and done["rows_failed"] == 1
+    # and only a checked file can be confirmed
+    again = admin_api.post(f"/api/v1/imports/{done['id']}/confirm/", {})
+    assert again.status_code == 400
+    assert again.json()["code"] == "not_previewed"
+
+
+def test_an_advisor_may_not_confirm(branch, advisor):
+    batch = ImportBatch.objects.create(
+        branch=branch, kind="clients", file_name="c.csv", status="dry_run", dry_run=True
+    )
+    api = APIClient()
+    api.force_authenticate(advisor.user)
+    # the branch's import history is not an advisor's: the batch is not found
+    assert api.post(f"/api/v1/imports/{batch.pk}/confirm/", {}).status_code == 404
