@@ -234,6 +234,10 @@ def client_merge(*, user, kept: Client, merged: Client) -> ClientMerge:
     if len(locked) != 2:
         raise ValidationError({"merge": _("Both clients must be in your branch.")})
     kept, merged = locked[kept.pk], locked[merged.pk]
+    # Asked again under the locks: a merge of the same pair that was running at the
+    # same time has committed by now, and this one must not be done twice.
+    if ClientMerge.objects.filter(merged__in=[kept, merged]).exists():
+        raise ValidationError({"merge": _("One of these clients is already merged.")})
     before = client_merge_preview(kept=kept, merged=merged)
     now = timezone.now()
     note = _("Merged into %(client_no)s.") % {"client_no": kept.client_no}
