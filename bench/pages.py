@@ -6,8 +6,10 @@ Drops and re-creates its own PostgreSQL database (default `brokercrm_pages_bench
 BENCH_DATABASE_URL), seeds a branch where one advisor has every one of 2,000 clients
 (`seed_demo --advisors 1`) and scores it, then serves it with gunicorn (2 workers,
 persistent database connections, DEBUG off) on loopback and runs `--users` simulated
-signed-in users for `--seconds`, each going round its role's pages (PAGES) with no
-think time. Prints p50/p95/p99 and requests/s per page, and the same for a bare Django
+signed-in users for `--seconds`, each going round its role's pages (PAGES), with no
+think time by default (every user clicks again the moment a page arrives: the server
+is saturated and the figures are mostly queueing) or `--think S` seconds on average
+between clicks, as people reading a page do. Prints p50/p95/p99 and requests/s per page, and the same for a bare Django
 view hit in the same run. The last line:
 
     RESULT worst_p95_ms=X bare_p95_ms=Y ratio=R
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -179,9 +182,10 @@ def get(port: int, path: str, cookie: str) -> tuple[int, float]:
         conn.close()
 
 
-def run(port: int, plan: list, users: int, seconds: float) -> dict:
+def run(port: int, plan: list, users: int, seconds: float, think: float = 0.0) -> dict:
     """`plan`: [(role cookie, [(name, paths)])]; every user loops over its pages and the
-    bare view, until the time is up. Returns {name: [ms, …]} and errors."""
+    bare view, until the time is up, pausing a random think time (exponential, mean
+    `think` seconds; none when 0) after each answer. Returns {name: [ms, …]} and errors."""
     timings: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     statuses: dict[int, int] = {}
@@ -189,6 +193,7 @@ def run(port: int, plan: list, users: int, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
 
     def user(index: int):
+        pause = random.Random(index)  # the same pauses in every run
         cookie, pages = plan[index % len(plan)]
         steps = [*pages, ("bare_django_view", "/bench/bare/")]
         turn = index
@@ -210,6 +215,8 @@ def run(port: int, plan: list, users: int, seconds: float) -> dict:
                 else:
                     errors[name] = errors.get(name, 0) + 1
                     statuses[status] = statuses.get(status, 0) + 1
+            if think > 0:
+                time.sleep(min(pause.expovariate(1 / think), 5 * think))
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
     for t in threads:
@@ -232,6 +239,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8405)
     parser.add_argument("--role", action="append", help="roles to run (default: all)")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean think time between a user's clicks, in seconds (default 0: none)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -263,9 +276,14 @@ def main() -> None:
     try:
         log("warming up")
         run(args.port, plan, users=4, seconds=3)
-        log(f"{args.users} users for {args.seconds:.0f} s on 127.0.0.1:{args.port}")
+        log(
+            f"{args.users} users for {args.seconds:.0f} s on 127.0.0.1:{args.port}, "
+            f"think time {args.think:g} s"
+        )
         started = time.monotonic()
-        result = run(args.port, plan, users=args.users, seconds=args.seconds)
+        result = run(
+            args.port, plan, users=args.users, seconds=args.seconds, think=args.think
+        )
         elapsed = time.monotonic() - started
     finally:
         server.send_signal(signal.SIGTERM)
@@ -297,6 +315,7 @@ def main() -> None:
     )
     print(
         f"RESULT worst_p95_ms={worst:.1f} bare_p95_ms={bare:.1f} ratio={worst / bare:.2f}"
+        f" think_s={args.think:g} users={args.users}"
     )
 
 
