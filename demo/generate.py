@@ -704,6 +704,29 @@ def _plan_account(
             else:
                 add(day, "swap")
 
+    def signs(until, quiet_chance):
+        """Churn signs in the 60–180 days before `until` (none at all with
+        `quiet_chance`): dormancy (the caller stops trading at `since`), a large
+        withdrawal, a partial transfer out, a complaint. Returns (since, the signs)."""
+        since = max(lo, until - int(rng.integers(60, 180)))
+        found = set()
+        if rng.random() >= quiet_chance:
+            odds = (("dormant", 0.7), ("outflow", 0.6), ("custody", 0.3))
+            found = {sign for sign, p in odds if rng.random() < p}
+            if rng.random() < 0.4:
+                complaints.append(int(rng.integers(since, max(since + 1, until))))
+        if "outflow" in found:
+            day = int(rng.integers(since, max(since + 1, until - 4)))
+            add(day, "withdraw_share", -1, rng.uniform(0.3, 0.6))
+        if "custody" in found:
+            add(
+                int(rng.integers(since, max(since + 1, until - 4))),
+                "custody_out",
+                -1,
+                0.5,
+            )
+        return since, found
+
     def random_stock(group):
         candidates = pools[group]
         listed = candidates[prices[candidates, 0] > 0]
@@ -806,37 +829,23 @@ def _plan_account(
         add(day, "sell_all")
         add(day + 1, "withdraw_share", -1, 0.95)
     elif persona == "outflow_custody":
-        generic(lo, w30, rate)
+        # A competitor's transfer out, mostly preceded by signs like a leaver's.
         day = int(rng.integers(w30, n))
+        since, found = signs(day, quiet_chance=0.25)
+        generic(lo, since if "dormant" in found else w30, rate)
         add(day, "custody_out_all" if rng.random() < 0.5 else "custody_out", -1, 1.0)
     elif persona in ("closed", "wobbler") and e > s:
-        # Leavers (closed) mostly show signs in the weeks before they go; a quarter
+        # Leavers (closed) mostly show signs in the weeks before they go; a fifth
         # leave without any. Wobblers show the same signs once and stay.
         leaving = persona == "closed"
         until = e if leaving else int(rng.integers(min(lo + 30, n - 1), n))
-        since = max(lo, until - int(rng.integers(40, 110)))
-        signs = set()
-        if not (leaving and rng.random() < 0.2):
-            odds = (("dormant", 0.7), ("outflow", 0.6), ("custody", 0.3))
-            signs = {sign for sign, p in odds if rng.random() < p}
-            if rng.random() < 0.4:
-                complaints.append(int(rng.integers(since, max(since + 1, until))))
-        if "dormant" in signs:
+        since, found = signs(until, quiet_chance=0.2 if leaving else 0.0)
+        if "dormant" in found:
             generic(lo, since, rate)
             if not leaving:
                 generic(min(n, until + 10), e, rate)
         else:
             generic(lo, e - 4 if leaving else e, rate)
-        if "outflow" in signs:
-            day = int(rng.integers(since, max(since + 1, until - 4)))
-            add(day, "withdraw_share", -1, rng.uniform(0.3, 0.6))
-        if "custody" in signs:
-            add(
-                int(rng.integers(since, max(since + 1, until - 4))),
-                "custody_out",
-                -1,
-                0.5,
-            )
         if leaving:
             add(e - 3, "custody_out_all" if rng.random() < 0.4 else "sell_all")
             add(e - 1, "withdraw_share", -1, 1.0)
