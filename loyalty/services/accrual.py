@@ -30,7 +30,6 @@ from .common import ENTRY_COLUMNS, _policy
 from .expiry import _expire
 
 
-@transaction.atomic
 def points_accrue(
     *, branch, as_of: date, policy: Policy | None = None, policy_version=None
 ) -> dict:
@@ -41,6 +40,36 @@ def points_accrue(
     re-run for the same date appends nothing. Set-based: one query per source.
     Returns the number of entries appended per kind and the net points.
     """
+    settled = _settled_interaction_id()
+    return _accrue(
+        branch=branch,
+        as_of=as_of,
+        policy=policy,
+        policy_version=policy_version,
+        settled=settled,
+    )
+
+
+def _settled_interaction_id() -> int:
+    """The highest interaction id below which every row is committed.
+
+    On PostgreSQL a row with a lower id could still be uncommitted while a later one is
+    read; a SHARE lock on the table waits for the transactions writing it to end (and
+    holds new writers for this one short read), so every id up to the maximum read
+    under it is committed and visible to the accrual's statements that follow. Called
+    outside a transaction (as the nightly run does) the lock lasts only for this read.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {Interaction._meta.db_table} IN SHARE MODE"  # noqa: S608 # nosec B608: the model's own table name
+                )
+        return Interaction.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+@transaction.atomic
+def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
     if policy is None:
         policy_version, policy = _policy(branch)
     # One accrual per branch at a time: a second waits, then finds nothing to add.
@@ -102,6 +131,9 @@ def points_accrue(
             "max_trade_id",
             "max_change_id",
             "pending_dates",
+            "max_interaction_id",
+            "as_of",
+            "policy_version",
             "last_as_of",
             "last_entry_id",
         )
@@ -110,8 +142,16 @@ def points_accrue(
         "max_trade_id": None,
         "max_change_id": None,
         "pending_dates": [],
+        "max_interaction_id": None,
+        "as_of": None,
+        "policy_version": None,
         "last_as_of": None,
         "last_entry_id": 0,
+    }
+    previous_run = {
+        "as_of": previous["as_of"],
+        "max_interaction_id": previous["max_interaction_id"],
+        "policy_version": previous["policy_version"],
     }
     previous["as_of"] = previous["last_as_of"]
     previous["max_entry_id"] = previous["last_entry_id"]
@@ -138,11 +178,23 @@ def points_accrue(
     # Activities: points per channel, prospects included, dated by the interaction.
     channels = {c: p for c, p in rules.activity_points.items() if p > 0}
     if channels:
-        activities = (
-            Interaction.objects.filter(
-                branch=branch, date__lte=as_of, channel__in=list(channels)
+        activities = Interaction.objects.filter(
+            branch=branch, date__lte=as_of, channel__in=list(channels)
+        )
+        if (
+            previous_run["max_interaction_id"] is not None
+            and previous_run["policy_version"] == policy_version
+        ):
+            # Incremental: the last accrual earned every interaction up to its
+            # watermark dated on or before its date (all committed when it read), so
+            # only the rows above the watermark or dated after its date can be due.
+            # Another policy version may pay other channels: then every row.
+            activities = activities.filter(
+                Q(pk__gt=previous_run["max_interaction_id"])
+                | Q(date__gt=previous_run["as_of"])
             )
-            .exclude(
+        activities = (
+            activities.exclude(
                 Exists(earned.filter(kind=EntryKind.ACTIVITY, source_id=OuterRef("pk")))
             )
             .values_list("pk", "client_id", "date", "channel")
@@ -251,6 +303,7 @@ def points_accrue(
         max_trade_id=read["max_trade_id"],
         max_change_id=read["max_change_id"],
         pending_dates=read["pending_dates"],
+        max_interaction_id=settled,
         counts=dict(counts),
         duration_s=round(time.monotonic() - started, 3),
     )

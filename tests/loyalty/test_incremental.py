@@ -5,12 +5,13 @@ after the night's date, and re-imports that change a commission."""
 import datetime as dt
 import math
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
 
-from clients.models import Trade
+from clients.models import Interaction, Trade
 from imports.services import import_file
 from loyalty.models import EntryKind, PointsEntry
 from loyalty.selectors import points_balances
@@ -104,3 +105,55 @@ def test_incremental_ledger_equals_a_full_re_derivation(branch, book, tmp_path):
     }
     # a second run of the same night appends nothing
     assert points_accrue(branch=branch, as_of=last)["entries"] == 0
+
+
+def test_incremental_activities_equal_a_full_re_derivation(branch, book, make):
+    # given many nights of contacts: the day's, late ones dated days back, ones dated
+    # after the night, channels that earn nothing, and a night run again for an
+    # earlier date
+    rng = random.Random(11)
+    channels = ["seminar", "survey", "call", "visit"]
+    policy = Policy()
+    for day_no in range(20):
+        day = START + dt.timedelta(days=day_no)
+        for shift in (0, 0, -3, -9, 2):
+            make.Interaction(
+                client=rng.choice(book),
+                channel=rng.choice(channels),
+                date=day + dt.timedelta(days=shift),
+            )
+        points_accrue(branch=branch, as_of=day, policy=policy, policy_version=1)
+        if day_no % 7 == 6:
+            earlier = day - dt.timedelta(days=4)
+            points_accrue(branch=branch, as_of=earlier, policy=policy, policy_version=1)
+    last = START + dt.timedelta(days=19)
+
+    def earned() -> dict[int, int]:
+        return dict(
+            PointsEntry.objects.filter(kind=EntryKind.ACTIVITY)
+            .values_list("source_id")
+            .annotate(net=Sum("delta"))
+        )
+
+    def due(paying: dict) -> dict[int, int]:
+        return {
+            pk: paying[channel]
+            for pk, channel in Interaction.objects.filter(date__lte=last).values_list(
+                "pk", "channel"
+            )
+            if paying.get(channel)
+        }
+
+    # then every paying interaction dated by the last night earned once, nothing else
+    assert earned() == due(policy.points.activity_points)
+    assert (
+        points_accrue(branch=branch, as_of=last, policy=policy, policy_version=1)[
+            "activity"
+        ]
+        == 0
+    )
+    # and a new policy version paying calls too reads every interaction again
+    paying = {**policy.points.activity_points, "call": 5}
+    richer = replace(policy, points=replace(policy.points, activity_points=paying))
+    points_accrue(branch=branch, as_of=last, policy=richer, policy_version=2)
+    assert earned() == due(paying)
