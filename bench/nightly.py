@@ -149,6 +149,8 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
             "gender": "",
             "id_number": "",
             "phone": "",
+            "id_number_hash": "",  # lookup_hash of an empty value
+            "phone_hash": "",
             "opened_at": opened.strftime("%Y-%m-%d"),
             "closed_at": closed.dt.strftime("%Y-%m-%d"),
             "advisor_id": rng.integers(1, n_adv + 1, n),

@@ -96,6 +96,8 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator):
                 "gender": "",
                 "id_number": "",
                 "phone": "",
+                "id_number_hash": "",  # lookup_hash of an empty value
+                "phone_hash": "",
                 "opened_at": "2020-01-02",
                 "advisor_id": advisor.pk,
                 "referred_by_id": pd.Series(referred_by).replace(0, None),
