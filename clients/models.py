@@ -393,6 +393,24 @@ class TradeChange(models.Model):
         return f"{self.branch_id} {self.date}"
 
 
+class InteractionChange(models.Model):
+    """An existing interaction whose date or channel an import changed.
+
+    Written in the importer's transaction: the log the incremental points accrual
+    follows by id, so an interaction that now earns (a channel that pays, a date now
+    due) is found without reading every interaction again.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    interaction = models.ForeignKey(
+        "Interaction", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return str(self.interaction_id)
+
+
 class Position(models.Model):
     """A holding (持仓) at the end of a day."""
 

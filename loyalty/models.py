@@ -315,9 +315,11 @@ class AccrualRun(models.Model):
     max_trade_id = models.BigIntegerField(null=True, blank=True)
     max_change_id = models.BigIntegerField(null=True, blank=True)
     pending_dates = models.JSONField(default=list, blank=True)
-    # Every interaction up to this id was committed when the accrual read (null: the
-    # next accrual reads every interaction of the branch).
+    # Every interaction (and interaction change, clients.InteractionChange) up to
+    # these ids was committed when the accrual read (null: the next accrual reads
+    # every interaction of the branch).
     max_interaction_id = models.BigIntegerField(null=True, blank=True)
+    max_interaction_change_id = models.BigIntegerField(null=True, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

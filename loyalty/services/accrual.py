@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from advisors.models import Branch
 from brokercrm.db import copy_rows
-from clients.models import Balance, Client, Interaction, Trade, TradeChange
+from clients.models import (
+    Balance,
+    Client,
+    Interaction,
+    InteractionChange,
+    Trade,
+    TradeChange,
+)
 from clients.selectors import trade_changes_since
 from tiers.policy import Policy
 
@@ -40,7 +47,7 @@ def points_accrue(
     re-run for the same date appends nothing. Set-based: one query per source.
     Returns the number of entries appended per kind and the net points.
     """
-    settled = _settled_interaction_id()
+    settled = _settled_interaction_ids()
     return _accrue(
         branch=branch,
         as_of=as_of,
@@ -50,22 +57,26 @@ def points_accrue(
     )
 
 
-def _settled_interaction_id() -> int:
-    """The highest interaction id below which every row is committed.
+def _settled_interaction_ids() -> tuple[int, int]:
+    """The highest interaction id and interaction change id below which every row is
+    committed.
 
     On PostgreSQL a row with a lower id could still be uncommitted while a later one is
-    read; a SHARE lock on the table waits for the transactions writing it to end (and
-    holds new writers for this one short read), so every id up to the maximum read
-    under it is committed and visible to the accrual's statements that follow. Called
-    outside a transaction (as the nightly run does) the lock lasts only for this read.
+    read; a SHARE lock on the tables waits for the transactions writing them to end
+    (and holds new writers for this one short read), so every id up to the maximum
+    read under it is committed and visible to the accrual's statements that follow.
+    Called outside a transaction (as the nightly run does) the lock lasts only for
+    this read.
     """
-    with transaction.atomic():
+    tables = [Interaction._meta.db_table, InteractionChange._meta.db_table]
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"LOCK TABLE {Interaction._meta.db_table} IN SHARE MODE"  # noqa: S608 # nosec B608: the model's own table name
-                )
-        return Interaction.objects.aggregate(m=Max("pk"))["m"] or 0
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE")  # noqa: S608 # nosec B608: the models' own table names
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM {}), (SELECT MAX(id) FROM {})".format(*tables)  # noqa: S608 # nosec B608: the models' own table names
+        )
+        interaction, change = cursor.fetchone()
+    return interaction or 0, change or 0
 
 
 @transaction.atomic
@@ -132,6 +143,7 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
             "max_change_id",
             "pending_dates",
             "max_interaction_id",
+            "max_interaction_change_id",
             "as_of",
             "policy_version",
             "last_as_of",
@@ -143,6 +155,7 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
         "max_change_id": None,
         "pending_dates": [],
         "max_interaction_id": None,
+        "max_interaction_change_id": None,
         "as_of": None,
         "policy_version": None,
         "last_as_of": None,
@@ -151,6 +164,7 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
     previous_run = {
         "as_of": previous["as_of"],
         "max_interaction_id": previous["max_interaction_id"],
+        "max_interaction_change_id": previous["max_interaction_change_id"] or 0,
         "policy_version": previous["policy_version"],
     }
     previous["as_of"] = previous["last_as_of"]
@@ -187,11 +201,16 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
         ):
             # Incremental: the last accrual earned every interaction up to its
             # watermark dated on or before its date (all committed when it read), so
-            # only the rows above the watermark or dated after its date can be due.
-            # Another policy version may pay other channels: then every row.
+            # only the rows above the watermark, dated after its date, or whose date
+            # or channel an import changed since can be due. Another policy version
+            # may pay other channels: then every row.
+            changed = InteractionChange.objects.filter(
+                pk__gt=previous_run["max_interaction_change_id"]
+            ).values("interaction_id")
             activities = activities.filter(
                 Q(pk__gt=previous_run["max_interaction_id"])
                 | Q(date__gt=previous_run["as_of"])
+                | Q(pk__in=changed)
             )
         activities = (
             activities.exclude(
@@ -303,7 +322,8 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
         max_trade_id=read["max_trade_id"],
         max_change_id=read["max_change_id"],
         pending_dates=read["pending_dates"],
-        max_interaction_id=settled,
+        max_interaction_id=settled[0],
+        max_interaction_change_id=settled[1],
         counts=dict(counts),
         duration_s=round(time.monotonic() - started, 3),
     )

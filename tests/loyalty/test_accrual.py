@@ -147,8 +147,8 @@ def test_accrual_reads_each_source_once_whatever_the_number_of_clients(
         c = make.Client(branch=branch, advisor=advisor)
         make.Trade(account=make.Account(client=c), trade_date=dt.date(2026, 3, 1))
         make.Interaction(client=c, channel="seminar", date=dt.date(2026, 3, 1))
-    # when / then (15 on PostgreSQL: of them, the interactions' settled watermark is
-    # a savepoint, the table lock, its read and the release)
+    # when / then (15 on PostgreSQL: of them, the interactions' settled watermarks
+    # are a savepoint, the tables' lock, one read and the release)
     with django_assert_max_num_queries(15):
         result = accrue(branch)
     assert result["trade"] == 15

@@ -107,7 +107,9 @@ def test_incremental_ledger_equals_a_full_re_derivation(branch, book, tmp_path):
     assert points_accrue(branch=branch, as_of=last)["entries"] == 0
 
 
-def test_incremental_activities_equal_a_full_re_derivation(branch, book, make):
+def test_incremental_activities_equal_a_full_re_derivation(
+    branch, book, make, tmp_path
+):
     # given many nights of contacts: the day's, late ones dated days back, ones dated
     # after the night, channels that earn nothing, and a night run again for an
     # earlier date
@@ -144,7 +146,29 @@ def test_incremental_activities_equal_a_full_re_derivation(branch, book, make):
             if paying.get(channel)
         }
 
+    # and a re-import that turns an old call, already read, into a seminar
+    old_call = Interaction.objects.filter(channel="call", date__lt=START).first()
+    old_call = old_call or Interaction.objects.filter(channel="call").earliest("date")
+    path = write_csv(
+        tmp_path / "fix.csv",
+        ["interaction_id", "date", "client_no", "channel"],
+        [
+            [
+                old_call.interaction_id,
+                old_call.date.isoformat(),
+                old_call.client.client_no,
+                "seminar",
+            ]
+        ],
+    )
+    batch = import_file(
+        branch=branch, kind="interactions", path=str(path), mode="upsert"
+    )
+    assert batch.status == "done", batch.errors
+    points_accrue(branch=branch, as_of=last, policy=policy, policy_version=1)
+
     # then every paying interaction dated by the last night earned once, nothing else
+    assert earned()[old_call.pk] == policy.points.activity_points["seminar"]
     assert earned() == due(policy.points.activity_points)
     assert (
         points_accrue(branch=branch, as_of=last, policy=policy, policy_version=1)[

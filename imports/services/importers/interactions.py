@@ -4,6 +4,7 @@ import numpy as np
 
 from clients.models import (
     Interaction,
+    InteractionChange,
 )
 
 from .. import kinds as k
@@ -62,6 +63,7 @@ class InteractionImporter(SmallImporter):
             ).prefetch_related("recommended")
         }
         counts, creating, changed, links = Counts(), [], [], {}
+        moved = []  # date or channel changed: the points accrual reads them again
         fields = ["date", "client_id", "advisor_id", "channel", "minutes", "summary"]
         for r in good:
             r["date"] = _date(r["date"])
@@ -87,7 +89,10 @@ class InteractionImporter(SmallImporter):
             if mode != "upsert":
                 counts.skipped += 1
                 continue
+            before = (interaction.date, interaction.channel)
             updated = _update(interaction, r, fields)
+            if (interaction.date, interaction.channel) != before:
+                moved.append(interaction)
             have = {s.pk for s in interaction.recommended.all()}
             if wanted and wanted != have:
                 interaction.recommended.set(wanted)
@@ -108,5 +113,8 @@ class InteractionImporter(SmallImporter):
             batch_size=2000,
         )
         Interaction.objects.bulk_update(changed, fields, batch_size=1000)
+        InteractionChange.objects.bulk_create(
+            [InteractionChange(interaction=i) for i in moved], batch_size=1000
+        )
         counts.new = len(creating)
         return counts
