@@ -9,6 +9,7 @@ import binascii
 import datetime as dt
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 import pgtrigger
@@ -295,9 +296,19 @@ CELERY_BEAT_SCHEDULE["dead-jobs"] = {
     "schedule": crontab(minute="*/5"),
 }
 
+
+def _next_redis_database(url: str) -> str:
+    """The same Redis server, the database after the URL's (redis://host:6379/0 ->
+    /1): clearing the cache (a FLUSHDB) must never drop the broker's queued jobs."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+# The cache lives in its own Redis database, never the broker's (CACHE_URL to choose).
 CACHES = {
     "default": (
-        env.cache_url("CACHE_URL", default=REDIS_URL)
+        env.cache_url("CACHE_URL", default=_next_redis_database(REDIS_URL))
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
