@@ -270,18 +270,7 @@ def main() -> None:
 
     if not args.reuse:
         branch = Branch.objects.get(code="BENCH")
-        # The branch's clients came in before last night's run, as on any day but the
-        # first: the run's duplicates scan has seen them all.
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from clients.models import Client
-
-        Client.objects.filter(branch=branch).update(
-            created_at=timezone.now() - timedelta(days=1)
-        )
-        log("nightly run for D (with the KPI snapshot and the duplicates scan)")
+        log("nightly run for D (with the KPI snapshot)")
         started = time.perf_counter()
         run = nightly_run(branch=branch, as_of=D)
         log(

@@ -192,8 +192,6 @@ class Client(models.Model):
             models.Index(
                 fields=["branch", "phone_hash", "id"], name="client_branch_phone_hash"
             ),
-            # The clients added since the nightly duplicates scan (kpis.selectors).
-            models.Index(fields=["branch", "created_at"], name="client_branch_created"),
             # An advisor's book in a scorecard: counted and listed by number.
             models.Index(
                 fields=["advisor", "branch", "client_no"], name="client_advisor_no"

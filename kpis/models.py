@@ -147,34 +147,3 @@ class ClientMerge(models.Model):
 
     def __str__(self):
         return f"{self.merged_id} → {self.kept_id}"
-
-
-class DuplicateScan(models.Model):
-    """When the nightly run last grouped a branch's clients by their keys (SPEC §7
-    likely duplicates): the duplicates page reads its keys, plus the clients added
-    since, instead of grouping every client of the branch on every view."""
-
-    branch = models.OneToOneField(
-        Branch, on_delete=models.CASCADE, related_name="duplicate_scan"
-    )
-    taken_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"{self.branch_id} {self.taken_at:%Y-%m-%d %H:%M}"
-
-
-class DuplicateKey(models.Model):
-    """A key held by more than one (unmerged) client of the branch at the scan: an ID
-    number's hash (reason "id_number") or a phone's hash ("phone_name")."""
-
-    scan = models.ForeignKey(
-        DuplicateScan, on_delete=models.CASCADE, related_name="keys"
-    )
-    reason = models.CharField(max_length=16)
-    value = models.CharField(max_length=64)
-
-    class Meta:
-        indexes = [models.Index(fields=["scan", "reason"], name="duplicate_key_scan")]
-
-    def __str__(self):
-        return f"{self.reason} {self.value[:8]}"

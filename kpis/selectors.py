@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
     Value,
     When,
@@ -22,13 +19,7 @@ from clients.permissions import may_see_branch_kpis
 from clients.selectors import branch_scope, client_scope
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
-from .models import (
-    BRANCH_ROW,
-    AdvisorKpi,
-    ClientAssignment,
-    ClientMerge,
-    DuplicateKey,
-)
+from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment, ClientMerge
 from .scoring import month_start
 
 
@@ -264,88 +255,29 @@ def reassign_candidates(
 DUPLICATE_KEYS = (("id_number", "id_number_hash"), ("phone_name", "phone_hash"))
 
 
-def duplicate_keys_scan(clients, reason: str, column: str):
-    """The values of `column` more than one of `clients` holds (one GROUP BY over the
-    column's index; merged clients left out by an anti-join)."""
-    return (
-        clients.exclude(pk__in=ClientMerge.objects.values("merged_id"))
-        .exclude(**{column: ""})
-        .order_by()
-        .values_list(column, flat=True)
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
-
-
-#: Clients added this long before a scan are looked at again (a transaction that
-#: inserted them may have committed after the scan read).
-SCAN_OVERLAP = timedelta(hours=1)
-#: Beyond this many clients unseen by a scan, every client's keys are grouped.
-FRESH_LIMIT = 2000
-
-
 def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Client]]]:
     """Likely duplicates: ([reasons], clients), merged ones left out.
 
     Reasons are "id_number" and "phone_name"; clients that share both are one group
-    with both reasons. Candidate keys: those shared at the branch's last nightly
-    scan (`DuplicateKey`) and those of the clients added since (every client of a
-    branch never scanned), grouped again live over the clients holding them (a key
-    merged away since drops out). A number changed since the scan on an existing
-    client is found by the next night's scan. Then the clients holding the shared
-    values by a plain IN list; the name is compared here.
+    with both reasons. Set-based whatever the branch's size: one GROUP BY per key
+    column (a single indexed column, merged clients left out by an anti-join), then
+    the clients holding those values by a plain IN list; the name is compared here.
     """
     # NOT IN (merged ids): one hashed set probed per row, where NOT EXISTS made a
     # nested-loop anti-join over the branch's 50,000 clients.
     clients = client_scope(user).exclude(pk__in=ClientMerge.objects.values("merged_id"))
-    # Each branch in reach with its last scan (None: never scanned).
-    scans = dict(
-        Branch.objects.filter(Exists(clients.filter(branch_id=OuterRef("pk"))))
-        .order_by()
-        .values_list("pk", "duplicate_scan__taken_at")
-    )
-    # The clients no scan has seen: every client of a branch never scanned, and those
-    # added since the scan of the others.
-    unseen = Q(pk__in=[])
-    for branch_id, taken_at in scans.items():
-        unseen |= (
-            Q(branch_id=branch_id)
-            if taken_at is None
-            else Q(branch_id=branch_id, created_at__gt=taken_at - SCAN_OVERLAP)
-        )
-    # Candidate keys: those the scans stored, and those of the clients added since
-    # (read from the (branch, created_at) index), as literal lists the key indexes
-    # answer directly.
-    candidates: dict[str, set[str]] = {reason: set() for reason, _ in DUPLICATE_KEYS}
-    for reason, value in DuplicateKey.objects.filter(
-        scan__branch_id__in=[b for b, taken_at in scans.items() if taken_at]
-    ).values_list("reason", "value"):
-        candidates[reason].add(value)
-    columns = [column for _, column in DUPLICATE_KEYS]
-    fresh = list(
-        clients.filter(unseen).order_by().values_list(*columns)[: FRESH_LIMIT + 1]
-    )
-    for values in fresh:
-        for (reason, _), value in zip(DUPLICATE_KEYS, values, strict=True):
-            if value:
-                candidates[reason].add(value)
-    # Many clients unseen (a branch never scanned, a large import since the scan):
-    # one GROUP BY over every client's keys is then the quicker read.
-    everything = len(fresh) > FRESH_LIMIT
     members: dict[int, Client] = {}
     for reason, column in DUPLICATE_KEYS:
         # A shared phone with different names (a family's line) is no duplicate:
         # read more phones than groups wanted.
         wanted = limit if reason == "id_number" else 4 * limit
-        if everything:
-            held = clients
-        elif candidates[reason]:
-            # Grouped again live, over the few clients holding a candidate key: a
-            # key merged away since the scan drops out, and the next ones come up.
-            held = clients.filter(**{f"{column}__in": sorted(candidates[reason])})
-        else:
-            continue
-        values = list(duplicate_keys_scan(held, reason, column)[:wanted])
+        values = list(
+            clients.exclude(**{column: ""})
+            .order_by()
+            .values_list(column, flat=True)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)[:wanted]
+        )
         if values:
             found = clients.filter(**{f"{column}__in": values})
             for c in found.select_related("advisor", "branch"):

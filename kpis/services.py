@@ -34,15 +34,8 @@ from loyalty.services import points_merge
 from tiers.models import ScoreRun
 
 from . import sources
-from .models import (
-    AdvisorKpi,
-    ClientAssignment,
-    ClientMerge,
-    DuplicateKey,
-    DuplicateScan,
-)
+from .models import AdvisorKpi, ClientAssignment, ClientMerge
 from .scoring import kpi_table, month_changes, month_start
-from .selectors import DUPLICATE_KEYS, duplicate_keys_scan
 
 
 @transaction.atomic
@@ -325,26 +318,3 @@ def client_merge(*, user, kept: Client, merged: Client) -> ClientMerge:
         moved=moved,
         merged_by=user,
     )
-
-
-def duplicate_keys_take(*, branch_id: int) -> dict:
-    """Store the keys (ID number and phone hashes) that more than one unmerged client
-    of the branch holds now: the duplicates page starts from them. Replaces the
-    branch's previous scan. Returns counts for the run."""
-    scan, _ = DuplicateScan.objects.update_or_create(
-        branch_id=branch_id, defaults={"taken_at": timezone.now()}
-    )
-    scan.keys.all().delete()
-    clients = Client.objects.filter(branch_id=branch_id)
-    keys = [
-        DuplicateKey(scan=scan, reason=reason, value=value)
-        for reason, column in DUPLICATE_KEYS
-        for value in duplicate_keys_scan(clients, reason, column)
-    ]
-    DuplicateKey.objects.bulk_create(keys, batch_size=2000)
-    return {"keys": len(keys)}
-
-
-def duplicate_keys_step(ctx) -> dict:
-    """The nightly run's duplicates step: `ctx` is its NightlyContext."""
-    return duplicate_keys_take(branch_id=ctx.run.branch_id)

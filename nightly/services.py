@@ -67,7 +67,6 @@ class NightlyContext:
 # Steps run inside the swap transaction after the flags and tasks: (name, callable).
 SNAPSHOT_STEPS: list[tuple[str, Callable[[NightlyContext], dict | None]]] = [
     ("kpis", kpis_services.kpi_snapshot_step),
-    ("duplicates", kpis_services.duplicate_keys_step),
 ]
 
 

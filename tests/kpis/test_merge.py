@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from churn.models import ChurnFlag
 from clients.models import (
@@ -18,9 +17,9 @@ from clients.models import (
     Task,
     Trade,
 )
-from kpis.models import ClientAssignment, ClientMerge, DuplicateScan
+from kpis.models import ClientAssignment, ClientMerge
 from kpis.selectors import duplicate_groups
-from kpis.services import client_merge, clients_reassign, duplicate_keys_take
+from kpis.services import client_merge, clients_reassign
 from loyalty.models import PointsEntry
 from loyalty.selectors import points_balance
 
@@ -123,41 +122,6 @@ def test_duplicates_are_found_by_id_number_or_phone_and_name(
 
 
 @pytest.mark.django_db
-def test_the_nightly_scan_lists_its_keys_then_the_clients_added_since(
-    manager_user, make, branch
-):
-    # given two pairs sharing an ID number, scanned by the nightly run
-    def pair(name, id_number, *numbers):
-        return [
-            make.Client(branch=branch, name=name, id_number=id_number, client_no=no)
-            for no in numbers
-        ]
-
-    first = pair("Zhao Yun", "110101199001011111", "A1", "A2")
-    pair("Qian Li", "110101199001012222", "B1", "B2")
-    hours_ago = timezone.now() - dt.timedelta(hours=4)
-    Client.objects.filter(branch=branch).update(created_at=hours_ago)
-    assert duplicate_keys_take(branch_id=branch.pk) == {"keys": 2}
-    # (a scan two hours old: only what it stored finds the pairs added before it)
-    DuplicateScan.objects.filter(branch=branch).update(
-        taken_at=timezone.now() - dt.timedelta(hours=2)
-    )
-    # when a client sharing a number is added after the scan
-    pair("Sun Wu", "110101199001011111", "A3")
-
-    def listed():
-        return [
-            [c.client_no for c in g] for _, g in duplicate_groups(user=manager_user)
-        ]
-
-    # then the scanned groups are listed, the new client in its group
-    assert listed() == [["A1", "A2", "A3"], ["B1", "B2"]]
-    # and once a group is merged away it is gone, the others still listed
-    Client.objects.filter(pk__in=[c.pk for c in first]).update(id_number="")
-    assert listed() == [["B1", "B2"]]
-
-
-@pytest.mark.django_db
 def test_a_pair_sharing_id_number_phone_and_name_is_listed_once(
     manager_user, make, branch, django_assert_max_num_queries
 ):
@@ -170,10 +134,7 @@ def test_a_pair_sharing_id_number_phone_and_name_is_listed_once(
             client_no=no,
         )
 
-    # whatever the number of clients: the branches' last scans, their keys, the
-    # clients added since; then per key one grouping of the candidates and one read
-    # of their clients
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(4):  # whatever the number of clients
         groups = duplicate_groups(user=manager_user)
 
     assert [(r, [c.client_no for c in g]) for r, g in groups] == [
