@@ -414,21 +414,12 @@ def _fit(data: Dataset, horizon_days: int) -> Training:
     if not train_s or not in_train.any() or not in_val.any():
         result.problem = "no_history"
         return result
-    if in_train.sum() > MAX_TRAIN_ROWS:
-        # A uniform sample of the training rows (same churn rate, seeded): beyond a
-        # few hundred thousand rows the fit gains little AUC for its time.
-        rows = np.flatnonzero(in_train)
-        keep = np.random.default_rng(0).choice(rows, MAX_TRAIN_ROWS, replace=False)
-        in_train = np.zeros_like(in_train)
-        in_train[keep] = True
+    in_train = _capped(in_train)
     y_train, y_val = y[in_train], y[in_val]
     if y_train.min() == y_train.max() or y_val.min() == y_val.max():
         result.problem = "no_churners"
         return result
-    x_train = data.matrix[in_train].to_numpy(dtype="float32", copy=True)
-    # An input never known in the training rows (no feedback at all, say) carries
-    # nothing to learn; the trees' binning needs one value, so it is 0 there.
-    x_train[:, np.isnan(x_train).all(axis=0)] = 0.0
+    x_train = _fit_matrix(data, in_train)
     x_val_frame = data.matrix[in_val]
     x_val = x_val_frame.to_numpy(dtype="float32")
     scores = {}
@@ -492,17 +483,32 @@ def _refit(kind: str, data: Dataset, rows: np.ndarray):
     snapshots): the model that scores the branch learns from its latest months too.
     Its measured figures are the validated fit's; the calibration found on the
     validation period is kept (the same kind on more rows of the same branch)."""
-    if rows.sum() > MAX_TRAIN_ROWS:
-        keep = np.random.default_rng(0).choice(
-            np.flatnonzero(rows), MAX_TRAIN_ROWS, replace=False
-        )
-        rows = np.zeros_like(rows)
-        rows[keep] = True
+    rows = _capped(rows)
+    classifier = candidates()[kind]
+    classifier.fit(_fit_matrix(data, rows), data.label[rows].astype(int))
+    return classifier
+
+
+def _capped(rows: np.ndarray) -> np.ndarray:
+    """`rows`, or a uniform seeded sample of MAX_TRAIN_ROWS of them (same churn rate):
+    beyond a few hundred thousand rows the fit gains little AUC for its time."""
+    if rows.sum() <= MAX_TRAIN_ROWS:
+        return rows
+    keep = np.random.default_rng(0).choice(
+        np.flatnonzero(rows), MAX_TRAIN_ROWS, replace=False
+    )
+    capped = np.zeros_like(rows)
+    capped[keep] = True
+    return capped
+
+
+def _fit_matrix(data: Dataset, rows: np.ndarray) -> np.ndarray:
+    """The inputs of `rows` to fit on. An input never known in them (no feedback at
+    all, say) carries nothing to learn; the trees' binning needs one value, so it is
+    0 there."""
     x = data.matrix[rows].to_numpy(dtype="float32", copy=True)
     x[:, np.isnan(x).all(axis=0)] = 0.0
-    classifier = candidates()[kind]
-    classifier.fit(x, data.label[rows].astype(int))
-    return classifier
+    return x
 
 
 def importances(
