@@ -161,14 +161,6 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
         "last_as_of": None,
         "last_entry_id": 0,
     }
-    previous_run = {
-        "as_of": previous["as_of"],
-        "max_interaction_id": previous["max_interaction_id"],
-        "max_interaction_change_id": previous["max_interaction_change_id"] or 0,
-        "policy_version": previous["policy_version"],
-    }
-    previous["as_of"] = previous["last_as_of"]
-    previous["max_entry_id"] = previous["last_entry_id"]
     read = {
         "max_trade_id": previous["max_trade_id"],
         "max_change_id": last_change,
@@ -196,8 +188,8 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
             branch=branch, date__lte=as_of, channel__in=list(channels)
         )
         if (
-            previous_run["max_interaction_id"] is not None
-            and previous_run["policy_version"] == policy_version
+            previous["max_interaction_id"] is not None
+            and previous["policy_version"] == policy_version
         ):
             # Incremental: the last accrual earned every interaction up to its
             # watermark dated on or before its date (all committed when it read), so
@@ -205,11 +197,11 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
             # or channel an import changed since can be due. Another policy version
             # may pay other channels: then every row.
             changed = InteractionChange.objects.filter(
-                pk__gt=previous_run["max_interaction_change_id"]
+                pk__gt=previous["max_interaction_change_id"] or 0
             ).values("interaction_id")
             activities = activities.filter(
-                Q(pk__gt=previous_run["max_interaction_id"])
-                | Q(date__gt=previous_run["as_of"])
+                Q(pk__gt=previous["max_interaction_id"])
+                | Q(date__gt=previous["as_of"])
                 | Q(pk__in=changed)
             )
         activities = (
@@ -286,25 +278,25 @@ def _accrue(*, branch, as_of, policy, policy_version, settled) -> dict:
         branch=branch, expires_at__isnull=False, expires_at__lte=as_of
     ).exclude(kind=EntryKind.EXPIRY)
     expired = {"entries": 0, "points": 0}
-    if previous["as_of"] is None:
+    if previous["last_as_of"] is None:
         groups = [(None, set(lots.values_list("client_id", flat=True).distinct()))]
     else:
-        late = lots.filter(pk__gt=previous["max_entry_id"] or 0).aggregate(
+        late = lots.filter(pk__gt=previous["last_entry_id"] or 0).aggregate(
             first=Min("expires_at")
         )["first"]
         late_clients = set(
-            lots.filter(pk__gt=previous["max_entry_id"] or 0)
+            lots.filter(pk__gt=previous["last_entry_id"] or 0)
             .values_list("client_id", flat=True)
             .distinct()
         )
         due_clients = set(
-            lots.filter(expires_at__gt=previous["as_of"])
+            lots.filter(expires_at__gt=previous["last_as_of"])
             .values_list("client_id", flat=True)
             .distinct()
         )
         groups = [
             (late, late_clients),
-            (previous["as_of"] + timedelta(days=1), due_clients - late_clients),
+            (previous["last_as_of"] + timedelta(days=1), due_clients - late_clients),
         ]
     for from_day, client_ids in groups:
         if client_ids:
