@@ -13,7 +13,9 @@ earlier days, as it would on any night but the first). Then, in the same run, it
 - the reference: the two-level GROUP BY (account, trade_date) then account over the
   whole trades table (sum commission, count, distinct trade dates, max date, sum
   amount), and
-- `recompute` for D: the whole pipeline (points accrual, every source, every
+- `recompute` for D, after D's trades (about 26,000 at the default size, kept aside
+  by the seed) arrived as the day's import writes them, at the table's end with their
+  day totals and change log: the whole pipeline (points accrual, every source, every
   classification, flags, tasks, results written), in a child process whose peak RSS
   is measured.
 
@@ -56,6 +58,16 @@ FROM (
 ) AS days
 GROUP BY account_id
 """
+
+
+TRADE_COLUMNS = (
+    "branch_id, trade_id, trade_date, account_id, security_id, side, quantity, price,"
+    " amount, commission, stamp_tax, transfer_fee, other_fees"
+)
+ARRIVALS_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS bench_arrivals AS "
+    f"SELECT {TRADE_COLUMNS} FROM clients_trade WITH NO DATA"
+)
 
 
 def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
@@ -198,11 +210,10 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
     quantity = rng.integers(1, 50, n_trades) * 100
     security = rng.integers(1, n_stock + n_fund + 1, n_trades)
     step = 1_000_000
-    copy_sql = (
-        "COPY clients_trade (branch_id, trade_id, trade_date, account_id, security_id,"
-        " side, quantity, price, amount, commission, stamp_tax, transfer_fee,"
-        " other_fees) FROM STDIN"
-    )
+    # D's trades are the night's arrivals: kept aside, imported after the run for
+    # D-1 (`arrive`), as the back office's file of the day is.
+    cur.execute(ARRIVALS_TABLE_SQL)
+    d_text = D.isoformat()
     for start in range(0, n_trades, step):
         stop = min(n_trades, start + step)
         size = stop - start
@@ -225,10 +236,15 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
                 "other_fees": 0,
             }
         )
-        buffer = io.StringIO()
-        chunk.to_csv(buffer, sep="\t", header=False, index=False)
-        with cur.copy(copy_sql) as copy:
-            copy.write(buffer.getvalue())
+        arriving = (chunk["trade_date"] == d_text).to_numpy()
+        for table, rows in (
+            ("clients_trade", chunk[~arriving]),
+            ("bench_arrivals", chunk[arriving]),
+        ):
+            buffer = io.StringIO()
+            rows.to_csv(buffer, sep="\t", header=False, index=False)
+            with cur.copy(f"COPY {table} ({TRADE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())
         log(f"  {stop:,} trades")
 
     log("seeding balances, positions, cash flows, interactions, feedback")
@@ -361,6 +377,67 @@ def seed(n_clients: int, n_trades: int, rng: np.random.Generator) -> None:
     cur.execute("VACUUM ANALYZE")
 
 
+def set_aside_arrivals(url: str) -> None:
+    """Before the run for D-1: D's trades are not in the trade table yet.
+
+    A database seeded by this script keeps them aside (`bench_arrivals`); one seeded
+    before it did had them in the table, scattered among the year's trades: they are
+    moved aside once and the table rewritten without them. A database used before
+    holds the last run's arrivals at the table's end: deleted (the ledger keeps their
+    old earnings; the figures timed here do not read them).
+    """
+    from django.db import connection
+
+    from advisors.models import Branch
+    from clients.services import trade_days_refresh
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_arrivals') IS NOT NULL")
+        kept = cursor.fetchone()[0]
+        if not kept:
+            cursor.execute(ARRIVALS_TABLE_SQL)
+            cursor.execute(
+                f"INSERT INTO bench_arrivals SELECT {TRADE_COLUMNS} FROM clients_trade"  # noqa: S608 # nosec B608: constant
+                " WHERE trade_date = %s ORDER BY id",
+                [D],
+            )
+        cursor.execute("DELETE FROM clients_trade WHERE trade_date = %s", [D])
+        deleted = cursor.rowcount
+    if deleted:
+        branch = Branch.objects.get(code="BENCH")
+        trade_days_refresh(branch_id=branch.pk, dates=[D])
+        connection.close()
+        log(f"{deleted:,} trades of {D} set aside until the run for D-1 is done")
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "VACUUM clients_trade" if kept else "VACUUM FULL clients_trade"
+            )
+
+
+def arrive() -> int:
+    """The night's arrivals: D's trades written after the run for D-1, in one
+    transaction with their day totals and change log, as the trade import does."""
+    from django.db import connection, transaction
+
+    from advisors.models import Branch
+    from clients.services import trade_days_refresh
+
+    branch = Branch.objects.get(code="BENCH")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO clients_trade ({TRADE_COLUMNS}) "  # noqa: S608 # nosec B608: constant
+            f"SELECT {TRADE_COLUMNS} FROM bench_arrivals ORDER BY trade_id"
+        )
+        count = cursor.rowcount
+        trade_days_refresh(branch_id=branch.pk, dates=[D])
+    connection.close()
+    log(f"{count:,} trades of {D} arrived in {time.perf_counter() - started:.1f}s")
+    return count
+
+
 def reference_seconds(url: str) -> float:
     import psycopg
 
@@ -425,8 +502,8 @@ def main() -> None:
         from loyalty.models import AccrualRun
 
         # The ledger keeps its points, but the accrual forgets how far it read: the
-        # warm-up re-reads every trade (earning nothing new) and leaves D's trades to
-        # D, which reads them as a night's arrivals (finding them earned already).
+        # warm-up re-reads every trade (earning nothing new); D's trades arrive again
+        # after it, with new ids (earning again: the figures are times, not points).
         AccrualRun.objects.all().delete()
         log("reusing the seeded database (--reuse): accrual watermarks reset")
     else:
@@ -436,6 +513,7 @@ def main() -> None:
 
     from django.db import connection
 
+    set_aside_arrivals(args.url)
     connection.close()
     log("warm-up recompute for D-1 (accrues the ledger's earlier points)")
     warm = recompute_in_child(args.url, D - timedelta(days=1))
@@ -448,6 +526,7 @@ def main() -> None:
     with psycopg.connect(args.url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     log("VACUUM ANALYZE after the warm-up (what autovacuum does between nights)")
+    arrive()
     reference_seconds(args.url)  # warm the cache for both
     reference = reference_seconds(args.url)
     report = recompute_in_child(args.url, D)

@@ -350,6 +350,7 @@ def _trade_points(
     """
     counts: dict[str, int] = defaultdict(int)
     first = previous["max_trade_id"] is None
+    watermark = previous["max_trade_id"] or 0
     if first:
         dates: set[date] = set()
     else:
@@ -359,10 +360,16 @@ def _trade_points(
             up_to_id=last_change,
         )
         dates |= {date.fromisoformat(d) for d in previous["pending_dates"]}
-    if first and connection.vendor == "postgresql":
-        # Inside the database: one INSERT … SELECT with an anti-join over every trade.
+    pending: set[date] = set()
+    points = 0
+    max_id = watermark
+    if connection.vendor == "postgresql":
+        # The trades above the watermark (every trade on a first accrual) have no
+        # earning yet: earned inside the database, one INSERT … SELECT, without a
+        # round trip of each row through Python.
         entries, points, max_id, later = _trade_points_insert(
             branch_id=branch_id,
+            after_id=watermark,
             as_of=as_of,
             rate=rate,
             months=months,
@@ -370,19 +377,25 @@ def _trade_points(
             now=now,
         )
         counts[EntryKind.TRADE] = entries
-        read = {
-            "max_trade_id": max_id,
-            "max_change_id": last_change,
-            "pending_dates": sorted(d.isoformat() for d in later),
-        }
-        return counts, points, read
-    trades, live = _trade_points_read(
-        branch_id=branch_id,
-        after_id=None if first else previous["max_trade_id"],
-        dates=sorted(dates),
-    )
-    pending = {d for d in dates if d > as_of}
-    max_id = previous["max_trade_id"] or 0
+        pending |= later
+        if not dates:
+            read = {
+                "max_trade_id": max_id,
+                "max_change_id": last_change,
+                "pending_dates": sorted(d.isoformat() for d in pending),
+            }
+            return counts, points, read
+        # Left to the dates below: the trades up to the watermark on changed dates.
+        trades, live = _trade_points_read(
+            branch_id=branch_id, after_id=None, dates=sorted(dates), up_to_id=watermark
+        )
+    else:
+        trades, live = _trade_points_read(
+            branch_id=branch_id,
+            after_id=None if first else watermark,
+            dates=sorted(dates),
+        )
+    pending |= {d for d in dates if d > as_of}
     new, corrections = [], defaultdict(list)
     for trade_id, client_id, trade_date, commission in trades:
         max_id = max(max_id, trade_id)
@@ -457,10 +470,10 @@ def _trade_points(
         copy_rows(PointsEntry, ENTRY_COLUMNS, earn_rows)
     if reversal_rows:
         copy_rows(PointsEntry, REVERSAL_COLUMNS, reversal_rows)
-    counts[EntryKind.TRADE] = len(earn_rows)
+    counts[EntryKind.TRADE] += len(earn_rows)
     counts[EntryKind.REVERSAL] = len(reversal_rows)
     counts["trade_corrected"] = len(reversal_rows)
-    points = sum(r[2] for r in earn_rows) + sum(r[2] for r in reversal_rows)
+    points += sum(r[2] for r in earn_rows) + sum(r[2] for r in reversal_rows)
     read = {
         "max_trade_id": max_id,
         "max_change_id": last_change,
@@ -469,18 +482,22 @@ def _trade_points(
     return counts, points, read
 
 
-def _trade_points_read(*, branch_id, after_id, dates):
-    """The trades added after `after_id` (None: every trade) or dated on `dates`, and
-    the live (not reversed) earning of each.
+def _trade_points_read(*, branch_id, after_id, dates, up_to_id=None):
+    """The trades added after `after_id` (None: none; every trade when there are no
+    `dates` either, a first accrual) or dated on `dates` (only those up to `up_to_id`
+    when given), and the live (not reversed) earning of each.
 
     Returns [(trade_id, client_id, trade_date, commission)] and
     {trade_id: (entry_id, delta, expires_at)}.
     """
-    if connection.vendor == "postgresql" and after_id is not None:
-        parts = [
-            "SELECT t.id, t.account_id, t.trade_date, t.commission "
-            "FROM clients_trade t WHERE t.branch_id = %(branch)s AND t.id > %(after)s"
-        ]
+    if connection.vendor == "postgresql" and (after_id is not None or dates):
+        parts = []
+        if after_id is not None:
+            parts.append(
+                "SELECT t.id, t.account_id, t.trade_date, t.commission "
+                "FROM clients_trade t WHERE t.branch_id = %(branch)s "
+                "AND t.id > %(after)s"
+            )
         if dates:
             # The account-days of those dates (TradeDay, every writer of trades keeps
             # it), then each one's trades by the (account, date) index: a day's
@@ -491,7 +508,9 @@ def _trade_points_read(*, branch_id, after_id, dates):
                 "ON a.id = d.account_id AND a.branch_id = %(branch)s "
                 "CROSS JOIN LATERAL (SELECT t.id, t.account_id, t.trade_date, "
                 "t.commission FROM clients_trade t WHERE t.account_id = d.account_id "
-                "AND t.trade_date = d.date) t WHERE d.date = ANY(%(dates)s::date[])"
+                "AND t.trade_date = d.date"
+                + ("" if up_to_id is None else " AND t.id <= %(up_to)s")
+                + ") t WHERE d.date = ANY(%(dates)s::date[])"
             )
         # Only the constant fragments above are joined; every value is a parameter.
         sql = (
@@ -506,7 +525,13 @@ def _trade_points_read(*, branch_id, after_id, dates):
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                sql, {"branch": branch_id, "after": after_id, "dates": list(dates)}
+                sql,
+                {
+                    "branch": branch_id,
+                    "after": after_id,
+                    "dates": list(dates),
+                    "up_to": up_to_id,
+                },
             )
             rows = cursor.fetchall()
         trades = [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -555,6 +580,7 @@ WITH earned AS MATERIALIZED (
     FROM clients_trade t
     JOIN clients_account a ON a.id = t.account_id
     WHERE t.branch_id = %(branch)s
+      AND t.id > %(after)s
       AND t.trade_date <= %(as_of)s
       AND floor(t.commission * %(rate)s) >= 1
       AND NOT EXISTS (
@@ -578,20 +604,21 @@ WITH earned AS MATERIALIZED (
 SELECT count(*), coalesce(sum(delta), 0),
     (SELECT max(id) FROM clients_trade WHERE branch_id = %(branch)s),
     (SELECT array_agg(DISTINCT trade_date) FROM clients_trade
-     WHERE branch_id = %(branch)s AND trade_date > %(as_of)s)
+     WHERE branch_id = %(branch)s AND id > %(after)s AND trade_date > %(as_of)s)
 FROM inserted
 """
 
 
 def _trade_points_insert(
-    *, branch_id, as_of, rate, months, policy_version, now
+    *, branch_id, after_id, as_of, rate, months, policy_version, now
 ) -> tuple[int, int, int, set]:
-    """PostgreSQL: append every trade's points not yet in the ledger in one statement.
+    """PostgreSQL: append the points of every trade above `after_id` (0: every trade)
+    not yet in the ledger, in one statement.
 
     Same rule as the portable path: floor(commission × rate), dated by the trade date,
     expiring `months` later (PostgreSQL clamps 29 Feb + 24 months to 28 Feb, as
-    `add_months` does). Returns (entries, points, the highest trade id, the trade
-    dates after `as_of`).
+    `add_months` does). Returns (entries, points, the highest trade id (at least
+    `after_id`), the dates after `as_of` of the trades above `after_id`).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -602,8 +629,9 @@ def _trade_points_insert(
                 "version": policy_version,
                 "now": now,
                 "branch": branch_id,
+                "after": after_id,
                 "as_of": as_of,
             },
         )
         entries, points, max_id, later = cursor.fetchone()
-    return int(entries), int(points), max_id or 0, set(later or [])
+    return int(entries), int(points), max(max_id or 0, after_id), set(later or [])
