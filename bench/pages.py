@@ -14,6 +14,10 @@ view hit in the same run. The last line:
 
     RESULT worst_p95_ms=X bare_p95_ms=Y ratio=R
 
+The managers' pages at their issue's scale (20 advisors, 50,000 clients), under the
+same load: seed with bench/kpi_pages.py, then `BENCH_DATABASE_URL=…/brokercrm_kpipages
+bench/pages.py --reuse --role manager --manager bench-manager`.
+
 Other roles' pages: add a (name, path) list to PAGES under the role and a user of that
 role to USERS; `--role` picks which roles run (default: every role with a user). The
 manager's pages run here on the one-advisor branch; bench/kpi_pages.py measures them on
@@ -103,7 +107,7 @@ def pages_for_manager() -> list[tuple[str, str | list[str]]]:
     at their issue's scale (20 advisors, 50,000 clients) is bench/kpi_pages.py."""
     from advisors.models import Advisor, User
 
-    user = User.objects.get(username=MANAGER)
+    user = User.objects.get(username=USERS["manager"])
     advisor = Advisor.objects.filter(branch_id=user.branch_id).order_by("pk").first()
     return [
         ("kpi_branch", "/kpi/branch/"),
@@ -240,6 +244,12 @@ def main() -> None:
     parser.add_argument("--role", action="append", help="roles to run (default: all)")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
     parser.add_argument(
+        "--manager",
+        default=MANAGER,
+        help="the manager's username (bench-manager: on bench/kpi_pages.py's "
+        "database, with BENCH_DATABASE_URL and --reuse --role manager)",
+    )
+    parser.add_argument(
         "--think",
         type=float,
         default=0.0,
@@ -269,6 +279,7 @@ def main() -> None:
     from django.db import connections
 
     roles = args.role or list(USERS)
+    USERS["manager"] = args.manager
     plan = [(session_cookie(USERS[r]), PAGES[r]()) for r in roles]
     connections.close_all()
 

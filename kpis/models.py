@@ -147,3 +147,38 @@ class ClientMerge(models.Model):
 
     def __str__(self):
         return f"{self.merged_id} → {self.kept_id}"
+
+
+class DuplicateKey(models.Model):
+    """How many of a branch's clients (merged ones left out) hold one ID number, or one
+    phone, by its keyed hash: the duplicates page reads the values held twice or more
+    (`duplicate_groups`) instead of grouping the whole branch on every view.
+
+    Kept by database triggers on the clients and merges tables (migration 0006), in the
+    statement that changed them, whatever wrote it: a form, an import's COPY, the
+    admin, a merge. `kind` is "id_number" or "phone"; names are compared on reading.
+    """
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    clients = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "kind", "value"], name="duplicate_key_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["branch", "kind", "value"],
+                condition=models.Q(clients__gt=1),
+                name="duplicate_key_shared",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.kind} {self.value[:8]}… ×{self.clients}"

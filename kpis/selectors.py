@@ -6,7 +6,6 @@ from datetime import date
 
 from django.db.models import (
     Case,
-    Count,
     IntegerField,
     QuerySet,
     Value,
@@ -19,7 +18,7 @@ from clients.permissions import may_see_branch_kpis
 from clients.selectors import branch_scope, client_scope
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
-from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment, ClientMerge
+from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment, ClientMerge, DuplicateKey
 from .scoring import month_start
 
 
@@ -251,33 +250,35 @@ def reassign_candidates(
 
 
 #: The columns a likely duplicate shares: the ID number, or the phone (and the name),
-#: compared through their keyed hashes (the numbers are encrypted, SPEC §7).
-DUPLICATE_KEYS = (("id_number", "id_number_hash"), ("phone_name", "phone_hash"))
+#: compared through their keyed hashes (the numbers are encrypted, SPEC §7), with the
+#: DuplicateKey kind counting each.
+DUPLICATE_KEYS = (
+    ("id_number", "id_number_hash", "id_number"),
+    ("phone_name", "phone_hash", "phone"),
+)
 
 
 def duplicate_groups(*, user, limit: int = 50) -> list[tuple[list[str], list[Client]]]:
     """Likely duplicates: ([reasons], clients), merged ones left out.
 
     Reasons are "id_number" and "phone_name"; clients that share both are one group
-    with both reasons. Set-based whatever the branch's size: one GROUP BY per key
-    column (a single indexed column, merged clients left out by an anti-join), then
-    the clients holding those values by a plain IN list; the name is compared here.
+    with both reasons. The numbers held twice or more come from their counts
+    (DuplicateKey, kept by the database with every write of a client or a merge), a
+    partial index's few rows whatever the branch's size; then the clients in `user`'s
+    scope holding them by a plain IN list; the name is compared here.
     """
     # NOT IN (merged ids): one hashed set probed per row, where NOT EXISTS made a
-    # nested-loop anti-join over the branch's 50,000 clients.
+    # nested-loop anti-join.
     clients = client_scope(user).exclude(pk__in=ClientMerge.objects.values("merged_id"))
+    shared = DuplicateKey.objects.filter(
+        branch__in=branch_scope(user), clients__gt=1
+    ).order_by("branch_id", "value")
     members: dict[int, Client] = {}
-    for reason, column in DUPLICATE_KEYS:
+    for reason, column, kind in DUPLICATE_KEYS:
         # A shared phone with different names (a family's line) is no duplicate:
         # read more phones than groups wanted.
         wanted = limit if reason == "id_number" else 4 * limit
-        values = list(
-            clients.exclude(**{column: ""})
-            .order_by()
-            .values_list(column, flat=True)
-            .annotate(n=Count("id"))
-            .filter(n__gt=1)[:wanted]
-        )
+        values = list(shared.filter(kind=kind).values_list("value", flat=True)[:wanted])
         if values:
             found = clients.filter(**{f"{column}__in": values})
             for c in found.select_related("advisor", "branch"):
