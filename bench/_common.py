@@ -38,6 +38,8 @@ def production_env() -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        # As brokercrm/wsgi.py sets for the web processes.
+        "DATABASE_PARALLEL_WORKERS": "0",
     }
 
 
