@@ -65,7 +65,7 @@ TRADE_COLUMNS = (
     " amount, commission, stamp_tax, transfer_fee, other_fees"
 )
 ARRIVALS_TABLE_SQL = (
-    "CREATE TABLE IF NOT EXISTS bench_arrivals AS "
+    "CREATE TABLE IF NOT EXISTS bench_arrivals AS "  # nosec B608 # constant columns
     f"SELECT {TRADE_COLUMNS} FROM clients_trade WITH NO DATA"
 )
 

@@ -503,7 +503,7 @@ def _trade_points_read(*, branch_id, after_id, dates, up_to_id=None):
             # it), then each one's trades by the (account, date) index: a day's
             # trades without scanning the table.
             parts.append(
-                "SELECT t.id, t.account_id, t.trade_date, t.commission "
+                "SELECT t.id, t.account_id, t.trade_date, t.commission "  # nosec B608 # constant fragments
                 "FROM clients_tradeday d JOIN clients_account a "
                 "ON a.id = d.account_id AND a.branch_id = %(branch)s "
                 "CROSS JOIN LATERAL (SELECT t.id, t.account_id, t.trade_date, "
