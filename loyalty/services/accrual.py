@@ -483,55 +483,24 @@ def _trade_points(
 
 
 def _trade_points_read(*, branch_id, after_id, dates, up_to_id=None):
-    """The trades added after `after_id` (None: none; every trade when there are no
-    `dates` either, a first accrual) or dated on `dates` (only those up to `up_to_id`
-    when given), and the live (not reversed) earning of each.
+    """The trades added after `after_id` (None: none; with no `dates` either, every
+    trade: a first accrual) or dated on `dates`, and the live (not reversed) earning
+    of each. PostgreSQL reads only `dates` here, their trades up to `up_to_id` (it
+    earns the trades above in `_trade_points_insert`).
 
     Returns [(trade_id, client_id, trade_date, commission)] and
     {trade_id: (entry_id, delta, expires_at)}.
     """
-    if connection.vendor == "postgresql" and (after_id is not None or dates):
-        parts = []
-        if after_id is not None:
-            parts.append(
-                "SELECT t.id, t.account_id, t.trade_date, t.commission "
-                "FROM clients_trade t WHERE t.branch_id = %(branch)s "
-                "AND t.id > %(after)s"
-            )
-        if dates:
-            # The account-days of those dates (TradeDay, every writer of trades keeps
-            # it), then each one's trades by the (account, date) index: a day's
-            # trades without scanning the table.
-            parts.append(
-                "SELECT t.id, t.account_id, t.trade_date, t.commission "  # nosec B608 # constant fragments
-                "FROM clients_tradeday d JOIN clients_account a "
-                "ON a.id = d.account_id AND a.branch_id = %(branch)s "
-                "CROSS JOIN LATERAL (SELECT t.id, t.account_id, t.trade_date, "
-                "t.commission FROM clients_trade t WHERE t.account_id = d.account_id "
-                "AND t.trade_date = d.date"
-                + ("" if up_to_id is None else " AND t.id <= %(up_to)s")
-                + ") t WHERE d.date = ANY(%(dates)s::date[])"
-            )
-        # Only the constant fragments above are joined; every value is a parameter.
-        sql = (
-            "WITH wanted AS MATERIALIZED (SELECT DISTINCT * FROM ("  # nosec B608
-            + " UNION ALL ".join(parts)
-            + ") AS w) "  # nosec B608 # constant fragments, values are parameters
-            "SELECT w.id, a.client_id, w.trade_date, w.commission, e.id, e.delta, "
-            "e.expires_at FROM wanted w JOIN clients_account a ON a.id = w.account_id "
-            "LEFT JOIN loyalty_pointsentry e ON e.branch_id = %(branch)s "
-            "AND e.kind = 'trade' AND e.source_id = w.id AND NOT EXISTS ("
-            "SELECT 1 FROM loyalty_pointsentry r WHERE r.reverses_id = e.id)"
-        )
+    if connection.vendor == "postgresql":
+        if not dates:
+            return [], {}
+        # The account-days of those dates (TradeDay, every writer of trades keeps it),
+        # then each one's trades by the (account, date) index: a day's trades without
+        # scanning the table.
         with connection.cursor() as cursor:
             cursor.execute(
-                sql,
-                {
-                    "branch": branch_id,
-                    "after": after_id,
-                    "dates": list(dates),
-                    "up_to": up_to_id,
-                },
+                TRADES_OF_DATES_SQL,
+                {"branch": branch_id, "dates": list(dates), "up_to": up_to_id},
             )
             rows = cursor.fetchall()
         trades = [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -569,6 +538,26 @@ def _trade_points_read(*, branch_id, after_id, dates, up_to_id=None):
         if row[4] is not None:
             live[row[0]] = row[4:]
     return trades, live
+
+
+TRADES_OF_DATES_SQL = """
+WITH wanted AS MATERIALIZED (
+    SELECT t.id, t.account_id, t.trade_date, t.commission
+    FROM clients_tradeday d
+    JOIN clients_account a ON a.id = d.account_id AND a.branch_id = %(branch)s
+    CROSS JOIN LATERAL (
+        SELECT t.id, t.account_id, t.trade_date, t.commission FROM clients_trade t
+        WHERE t.account_id = d.account_id AND t.trade_date = d.date
+          AND (%(up_to)s::bigint IS NULL OR t.id <= %(up_to)s::bigint)
+    ) t
+    WHERE d.date = ANY(%(dates)s::date[])
+)
+SELECT w.id, a.client_id, w.trade_date, w.commission, e.id, e.delta, e.expires_at
+FROM wanted w JOIN clients_account a ON a.id = w.account_id
+LEFT JOIN loyalty_pointsentry e ON e.branch_id = %(branch)s AND e.kind = 'trade'
+    AND e.source_id = w.id
+    AND NOT EXISTS (SELECT 1 FROM loyalty_pointsentry r WHERE r.reverses_id = e.id)
+"""
 
 
 TRADE_POINTS_SQL = """
