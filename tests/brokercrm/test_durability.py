@@ -10,7 +10,10 @@ full soak (5 trials each, a 1,000,000-row file, a 1,000-client branch) is one co
 The workers run with a short visibility timeout (SOAK_VISIBILITY seconds, default
 30 + rows / 4000, longer than one job here), so the killed worker's message is handed
 out again by Redis that long after its delivery, exactly as production does after
-CELERY_VISIBILITY_TIMEOUT (6 h).
+CELERY_VISIBILITY_TIMEOUT (6 h). Each test process's worker has a Redis database of its
+own for the broker: a worker hands out again every overdue message of its database, so
+on a shared one a busy suite's other workers (or a job slower than the timeout) would
+run a job twice.
 """
 
 import datetime as dt
@@ -22,8 +25,10 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -54,7 +59,7 @@ pytestmark = [
 class Worker:
     """A real Celery worker process (prefork, one child) on a queue of its own."""
 
-    def __init__(self, visibility: int):
+    def __init__(self, visibility: int, broker: str):
         self.queue = f"soak-{uuid.uuid4().hex[:8]}"
         db = connection.settings_dict
         self.env = dict(
@@ -65,6 +70,8 @@ class Worker:
             ),
             DJANGO_SETTINGS_MODULE="brokercrm.settings",
             CELERY_VISIBILITY_TIMEOUT=str(visibility),
+            CELERY_BROKER_URL=broker,
+            CELERY_RESULT_BACKEND=broker,
         )
         self.process = None
         self.visibility = visibility
@@ -107,28 +114,45 @@ class Worker:
                 self.kill()
 
 
+def soak_broker() -> str:
+    """A Redis database for this test process's workers alone (8 to 15), emptied.
+
+    The cache stays where REDIS_URL puts it (the tests read the jobs' progress there).
+    """
+    n = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    broker = urlunsplit(
+        urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{8 + n % 8}")
+    )
+    redis.Redis.from_url(broker).flushdb()
+    return broker
+
+
+def _use_broker(**conf):
+    app.conf.update(**conf)
+    # Pools are kept per broker: forget this process's, so the next send picks the
+    # pool of the broker now set (the previous one stays open for whoever used it).
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker(transactional_db):
-    # One visibility timeout for every worker on the Redis database (a worker restores
-    # every queue's overdue messages, after its own timeout), longer than one job.
+    # The visibility timeout is longer than one job: a job still running past it would
+    # be handed out a second time.
     visibility = int(os.environ.get("SOAK_VISIBILITY", "0")) or 30 + ROWS // 4000
-    w = Worker(visibility)
-    broker = os.environ["REDIS_URL"]
-    previous = (
-        app.conf.task_always_eager,
-        app.conf.broker_url,
-        app.conf.result_backend,
-    )
-    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
+    broker = soak_broker()
+    w = Worker(visibility, broker)
+    previous = {
+        "task_always_eager": app.conf.task_always_eager,
+        "broker_url": app.conf.broker_url,
+        "result_backend": app.conf.result_backend,
+    }
+    _use_broker(task_always_eager=False, broker_url=broker, result_backend=broker)
     w.start()
     try:
         yield w
     finally:
-        app.conf.update(
-            task_always_eager=previous[0],
-            broker_url=previous[1],
-            result_backend=previous[2],
-        )
+        _use_broker(**previous)
         w.stop()
 
 
@@ -330,10 +354,12 @@ def test_nightly_recompute_survives_kill_9_of_its_worker(worker):
     clean_s = ScoreRun.objects.get(branch=branch, status=RunStatus.DONE).duration_s
     expected = nightly_state(branch.pk, day)
     assert expected["done_runs"] == 1
+    assert expected["running_runs"] == 0, "the clean run's task ran a second time"
     assert expected["tiers_clientscore"][0] == CLIENTS
 
     for trial in range(TRIALS):
         fraction = 0.8 * KILL_AT[trial % len(KILL_AT)]
+        run_s = clean_s
         for _attempt in range(4):
             nightly_clear(branch.pk)
             started = dt.datetime.now(dt.UTC)
@@ -348,11 +374,15 @@ def test_nightly_recompute_survives_kill_9_of_its_worker(worker):
                 f"trial {trial}: the run to start",
                 every=0.02,
             )
-            time.sleep(clean_s * fraction)
+            time.sleep(run_s * fraction)
             if not run_done_after(started):
                 break
             # This run was quicker than the clean one (a warmer cache, a quieter
-            # machine) and ended before the kill: not a trial; again, killing sooner.
+            # machine) and ended before the kill: not a trial; again, timed by this
+            # run's own duration and killing sooner.
+            run_s = ScoreRun.objects.get(
+                branch=branch, status=RunStatus.DONE, started_at__gte=started
+            ).duration_s
             fraction /= 2
         else:
             pytest.fail(f"trial {trial}: every run finished before the kill")
