@@ -39,9 +39,9 @@ EARNING_KINDS = (EntryKind.TRADE, EntryKind.REFERRAL, EntryKind.ACTIVITY)
 class PointsEntry(models.Model):
     """One change of a client's points; never updated or deleted, only appended."""
 
-    # No foreign-key constraint on the branch: every entry's client is checked, and
-    # the client's branch with it (the nightly appends a day's trades in one go, and
-    # a second constraint check per row cost it a tenth of its time).
+    # No foreign-key constraint on the branch: the client's is checked, and the
+    # services take the branch from the client; a second check per row is work the
+    # nightly's bulk append of a day's trades can do without (Django still PROTECTs).
     branch = models.ForeignKey(
         Branch,
         on_delete=models.PROTECT,
