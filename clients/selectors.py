@@ -52,13 +52,35 @@ def _role_scope(
 
 
 def client_scope(user) -> QuerySet[Client]:
-    """Every client `user` may see; the only definition of that rule."""
-    return _role_scope(
-        Client.objects.all(),
-        user,
-        advisor_user="advisor__user",
-        advisor_id="advisor_id",
+    """Every client `user` may see; the only definition of that rule.
+
+    Built once per user object (a page asks for it several times) and rebuilt when
+    what decides it changes (role, branch, active); each call returns a fresh copy.
+    The shared books are a subquery, read by each query, never remembered.
+    """
+    if user is None:
+        return Client.objects.none()
+    state = (
+        user.pk,
+        user.is_authenticated,
+        user.is_active,
+        getattr(user, "is_superuser", False),
+        getattr(user, "role", None),
+        getattr(user, "branch_id", None),
     )
+    memo = getattr(user, "_client_scope_memo", None)
+    if memo is None or memo[0] != state:
+        memo = (
+            state,
+            _role_scope(
+                Client.objects.all(),
+                user,
+                advisor_user="advisor__user",
+                advisor_id="advisor_id",
+            ),
+        )
+        user._client_scope_memo = memo
+    return memo[1].all()
 
 
 def branch_scope(user) -> QuerySet[Branch]:

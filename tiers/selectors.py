@@ -32,6 +32,16 @@ def run_latest(*, branch_id: int, as_of: date | None = None) -> ScoreRun | None:
     return runs.order_by("-date", "-id").first()
 
 
+def run_latest_id(*, branch_id: int) -> int | None:
+    """The id of the branch's latest finished run (what `run_latest` finds), alone."""
+    return (
+        ScoreRun.objects.filter(branch_id=branch_id, status=RunStatus.DONE)
+        .order_by("-date", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def run_for_date(*, branch_id: int, day: date) -> ScoreRun | None:
     """The finished run of the branch for exactly `day`, if any."""
     return (

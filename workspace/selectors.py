@@ -32,7 +32,7 @@ from django.utils import timezone
 from clients import permissions
 from clients.models import CONTACT_CHANNELS, Client, Interaction
 from clients.selectors import client_scope
-from tiers.selectors import run_latest
+from tiers.selectors import run_latest_id
 
 from .models import SavedFilter
 
@@ -60,8 +60,8 @@ RENAMED_SCORE_FIELDS = (("flag_codes", "churn_flags"), ("alert_codes", "alerts")
 
 def current_run_ids(branch_ids) -> list[int]:
     """The latest finished run of each branch (branches never scored are left out)."""
-    runs = (run_latest(branch_id=branch_id) for branch_id in sorted(set(branch_ids)))
-    return [run.pk for run in runs if run is not None]
+    runs = (run_latest_id(branch_id=branch_id) for branch_id in sorted(set(branch_ids)))
+    return [run for run in runs if run is not None]
 
 
 def scope_branch_ids(user, clients=None) -> list[int]:
