@@ -1,5 +1,6 @@
 """Permissions that follow from a user's role, so no one hand-assigns them per user."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
@@ -15,6 +16,16 @@ class RoleBackend(ModelBackend):
     Which rows they reach is still decided by the scoping (BranchScopedAdmin and
     clients.selectors.client_scope); this only opens the doors of the admin site.
     """
+
+    def get_user(self, user_id):
+        """The signed-in user of a request, read with their branch (every page names
+        it): one query, not two. Otherwise ModelBackend's."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("branch").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         permissions = set(super().get_all_permissions(user_obj, obj))

@@ -1,4 +1,5 @@
-"""Set-based writes shared by the seeder, the importer and the benchmarks."""
+"""Set-based writes shared by the seeder, the importer and the benchmarks, and one
+read shared by the pages (`rows_by_ids`)."""
 
 import logging
 import threading
@@ -7,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -89,3 +91,18 @@ class Heartbeat:
 def lease_deadline(now=None):
     """A running job whose last heartbeat is older than this is dead."""
     return (now or timezone.now()) - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
+def rows_by_ids(queryset: QuerySet, start: int = 0, stop: int | None = None) -> list:
+    """Rows `start:stop` of an ordered queryset, found by id first, then read whole.
+
+    The ids come from `queryset` itself (its filters, scope and order) without the
+    joins its `select_related` adds, so the database sorts narrow rows and joins the
+    related rows of the page alone, not of every match (an advisor with 2,000 clients
+    has 1,300 open tasks, for a page of 20). One query: the ids are a subquery.
+    """
+    ordering = queryset.query.order_by
+    ids = queryset.select_related(None).values("pk")[start:stop]
+    rows = queryset.model._default_manager.filter(pk__in=ids).order_by(*ordering)
+    rows.query.select_related = queryset.query.select_related
+    return list(rows)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
-from django.db.models import Count, FloatField, Q, Sum
+from django.db.models import Count, FloatField, Q, Sum, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from advisors.selectors import branch_list
+from brokercrm.db import rows_by_ids
 from churn.models import FlagOutcome, FlagStatus
 from churn.selectors import churn_flag_list
 from clients import permissions
@@ -262,7 +263,8 @@ def today_context(user) -> dict:
         book, late
     )
     chart = minutes_chart(user, run_ids=run_ids)
-    flag_list = list(flags[:TODAY_LIMIT])
+    # The first flags, each carrying how many there are (a window count): one query.
+    flag_list = list(flags.annotate(of=Window(Count("pk")))[:TODAY_LIMIT])
     segment_rows = [
         {"code": code, "label": str(label), "n": segments.get(code, 0)}
         for code, label in LABELS["segment"].items()
@@ -316,10 +318,10 @@ def today_context(user) -> dict:
     return {
         "chart_data": chart_data,
         "today": today,
-        "tasks": [task_row(t) for t in due[:20]],
+        "tasks": [task_row(t) for t in rows_by_ids(due, 0, 20)],
         "task_counts": counts,
         "flags": flag_rows(flag_list),
-        "flag_count": flags.count(),
+        "flag_count": flag_list[0].of if flag_list else 0,
         "alerts": [book_row(c) for c in alerts.order_by("-assets", "pk")[:TODAY_LIMIT]],
         "alert_count": alert_count,
         "overdue": [book_row(c) for c in overdue[:TODAY_LIMIT]],
@@ -727,10 +729,11 @@ def tasks_context(request) -> dict:
     if kind in TaskKind.values:
         tasks = tasks.filter(kind=kind)
     page = Paginator(tasks, 30).get_page(request.GET.get("page"))
+    first = (page.number - 1) * page.paginator.per_page
     base = {"view": view, "kind": kind, **({"branch": branch} if branch else {})}
     return {
         "page": page,
-        "rows": [task_row(t) for t in page],
+        "rows": [task_row(t) for t in rows_by_ids(tasks, first, first + 30)],
         "view": view,
         "kind": kind,
         # Head office works across branches: each task names its branch, and the list
