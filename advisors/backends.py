@@ -3,8 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef
 
-from .models import Role
+from .models import BookShare, Role
 
 # The apps whose data a branch admin manages (SPEC §1); head office may view them.
 BRANCH_DATA_APPS = ("advisors", "clients", "imports", "tiers", "churn", "loyalty")
@@ -19,10 +20,19 @@ class RoleBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user of a request, read with their branch (every page names
-        it): one query, not two. Otherwise ModelBackend's."""
+        it) and whether books are shared with them (`reads_shared_books`): one query,
+        not three. Otherwise ModelBackend's."""
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("branch").get(pk=user_id)
+            user = (
+                user_model._default_manager.select_related("branch")
+                .annotate(
+                    reads_shared_books=Exists(
+                        BookShare.objects.filter(user_id=OuterRef("pk"))
+                    )
+                )
+                .get(pk=user_id)
+            )
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

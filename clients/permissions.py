@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from advisors.models import Role
 
-from .selectors import client_scope
+from .selectors import in_scope
 
 #: The roles a branch admin may give (never head office, never admin rights above theirs).
 BRANCH_GRANTABLE_ROLES = (Role.ADVISOR, Role.MANAGER)
@@ -226,12 +226,7 @@ def may_see_client(user, client) -> bool:
     Asked once per user and client object: a page asks several questions about the
     client it shows, each needing this one answer.
     """
-    if not _active(user):
-        return False
-    answers = client.__dict__.setdefault("_seen_by", {})
-    if user.pk not in answers:
-        answers[user.pk] = client_scope(user).filter(pk=client.pk).exists()
-    return answers[user.pk]
+    return _active(user) and in_scope(user, client)
 
 
 def may_work_client(user, client) -> bool:

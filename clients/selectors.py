@@ -130,9 +130,25 @@ def client_get(*, user, pk) -> Client:
     """One client `user` may see, else Client.DoesNotExist (never a hint that it
     exists: the doors answer 404)."""
     try:
-        return client_list(user=user).get(pk=pk)
+        client = client_list(user=user).get(pk=pk)
     except (ValueError, TypeError) as exc:
         raise Client.DoesNotExist("No such client.") from exc
+    # Read through the user's scope: `in_scope` need not ask the database again.
+    client.__dict__.setdefault(_IN_SCOPE, {})[user.pk] = True
+    return client
+
+
+_IN_SCOPE = "_in_scope_of"
+
+
+def in_scope(user, client) -> bool:
+    """Whether `client` is in `user`'s scope: asked of the database once per user and
+    client object (a page asks several questions about the client it shows), and not
+    at all for a client `client_get` read through that scope."""
+    answers = client.__dict__.setdefault(_IN_SCOPE, {})
+    if user.pk not in answers:
+        answers[user.pk] = client_scope(user).filter(pk=client.pk).exists()
+    return answers[user.pk]
 
 
 def account_list(*, user) -> QuerySet[Account]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from clients.models import Client
 from clients.selectors import branch_scope, scoped
@@ -90,11 +90,19 @@ def client_score_history(*, user, client, limit: int = 30) -> QuerySet[ClientSco
 
 
 def client_score_latest(*, user, client) -> ClientScore | None:
-    """The client's scores in its branch's latest finished run, if `user` may see it."""
-    run = run_latest(branch_id=client.branch_id)
-    if run is None:
-        return None
-    return scoped(ClientScore.objects.filter(run=run, client=client), user=user).first()
+    """The client's scores in its branch's latest finished run, if `user` may see it
+    (with the run): one query, the latest run's id a subquery."""
+    latest = (
+        ScoreRun.objects.filter(branch_id=client.branch_id, status=RunStatus.DONE)
+        .order_by("-date", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        scoped(ClientScore.objects.filter(client=client), user=user)
+        .filter(run_id=Subquery(latest))
+        .select_related("run")
+        .first()
+    )
 
 
 def run_list(*, user) -> QuerySet[ScoreRun]:

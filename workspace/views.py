@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from advisors.selectors import reads_shared_books
 from churn.selectors import churn_flag_get
 from churn.services import churn_flag_resolve
 from clients import permissions
@@ -300,8 +301,7 @@ def book(request):
         "filters": pages.filter_groups(filterset),
         "search": request.GET.get("q", ""),
         "sort_options": pages.sort_options(),
-        "show_advisor": not request.user.is_advisor
-        or request.user.book_shares.exists(),
+        "show_advisor": not request.user.is_advisor or reads_shared_books(request.user),
         "sort_value": f"{'-' if descending else ''}{column}",
         "show_branch": show_branch,
         "branch_choices": (
