@@ -87,9 +87,22 @@ def branch_scope(user) -> QuerySet[Branch]:
     """The branches whose data `user` may read."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Branch.objects.none()
-    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+    if _reads_every_branch(user):
         return Branch.objects.all()
     return Branch.objects.filter(pk=user.branch_id)
+
+
+def branch_in_scope(user, branch) -> bool:
+    """Whether `branch` (a stored branch) is in `branch_scope(user)`, without a query."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return _reads_every_branch(user) or (
+        user.branch_id is not None and branch.pk == user.branch_id
+    )
+
+
+def _reads_every_branch(user) -> bool:
+    return user.is_superuser or user.role == Role.HEAD_OFFICE
 
 
 def scoped(queryset: QuerySet, *, user, client_path: str = "client") -> QuerySet:

@@ -15,7 +15,7 @@ from django.db.models import (
 from advisors.models import Advisor, Branch
 from clients.models import Client
 from clients.permissions import may_see_branch_kpis
-from clients.selectors import branch_scope, client_scope
+from clients.selectors import branch_in_scope, branch_scope, client_scope
 from tiers.models import ClientScore, RunStatus, ScoreRun
 
 from .models import BRANCH_ROW, AdvisorKpi, ClientAssignment, ClientMerge, DuplicateKey
@@ -35,11 +35,20 @@ def kpi_branch_get(*, user, code: str | None = None) -> Branch:
     if code:
         return branches.get(code=code)
     if user.branch_id is not None:
-        return branches.get(pk=user.branch_id)
+        # The signed-in user is read with their branch (advisors.backends).
+        if may_see_branch_kpis(user) and branch_in_scope(user, user.branch):
+            return user.branch
+        raise Branch.DoesNotExist
     first = branches.first()
     if first is None:
         raise Branch.DoesNotExist
     return first
+
+
+def _readable(user, branch: Branch) -> None:
+    """Branch.DoesNotExist unless `user` may read the KPIs of `branch` (no query)."""
+    if not (may_see_branch_kpis(user) and branch_in_scope(user, branch)):
+        raise Branch.DoesNotExist
 
 
 def kpi_run_for_month(*, branch_id: int, month: date) -> ScoreRun:
@@ -93,7 +102,7 @@ def kpi_rows_for_run(*, run: ScoreRun) -> QuerySet[AdvisorKpi]:
 
 def kpi_month_rows(*, user, branch: Branch, month: date) -> QuerySet[AdvisorKpi]:
     """The month's rows (of its last run) for a branch the user may read."""
-    kpi_branch_list(user=user).get(pk=branch.pk)
+    _readable(user, branch)
     try:
         run = kpi_run_for_month(branch_id=branch.pk, month=month)
     except ScoreRun.DoesNotExist:
@@ -109,14 +118,20 @@ def kpi_last_runs(*, branch_id: int, months: int = 13) -> list[int]:
         .values_list("id", "date")
     )
     chosen: dict[date, int] = {}
-    # Runs are few (one a night); reading their ids and dates is cheap.
-    for run_id, day in runs.iterator():
-        key = month_start(day)
-        if key not in chosen:
-            chosen[key] = run_id
-            if len(chosen) >= months:
-                break
-    return list(chosen.values())
+    # Runs are few (one a night): read in batches of a year's (plain queries, not a
+    # server-side cursor's three round trips), until the months are found.
+    batch, start = 400, 0
+    while True:
+        rows = list(runs[start : start + batch])
+        for run_id, day in rows:
+            key = month_start(day)
+            if key not in chosen:
+                chosen[key] = run_id
+                if len(chosen) >= months:
+                    return list(chosen.values())
+        if len(rows) < batch:
+            return list(chosen.values())
+        start += batch
 
 
 def kpi_history(*, branch_id: int, employee_no: str, months: int = 12):
@@ -139,7 +154,7 @@ def kpi_branch_history(*, branch_ids, months: int = 12):
 
 def advisor_list(*, user, branch: Branch) -> QuerySet[Advisor]:
     """The advisors of a branch whose KPIs the user may read."""
-    kpi_branch_list(user=user).get(pk=branch.pk)
+    _readable(user, branch)
     return Advisor.objects.filter(branch=branch).order_by("employee_no")
 
 
