@@ -32,12 +32,13 @@ def run_latest(*, branch_id: int, as_of: date | None = None) -> ScoreRun | None:
     return runs.order_by("-date", "-id").first()
 
 
-def run_latest_id(*, branch_id: int) -> int | None:
-    """The id of the branch's latest finished run (what `run_latest` finds), alone."""
+def run_latest_key(*, branch_id: int) -> tuple[int, int | None] | None:
+    """The id and policy version of the branch's latest finished run (what
+    `run_latest` finds), alone."""
     return (
         ScoreRun.objects.filter(branch_id=branch_id, status=RunStatus.DONE)
         .order_by("-date", "-id")
-        .values_list("pk", flat=True)
+        .values_list("pk", "policy_version")
         .first()
     )
 

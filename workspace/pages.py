@@ -47,6 +47,7 @@ from clients.selectors import (
 )
 from tiers.labels import LABELS, code_label
 from tiers.models import ClientScore, RunStatus
+from tiers.policy import Policy
 from tiers.selectors import client_score_latest, policy_for
 
 from . import labels
@@ -65,6 +66,7 @@ from .selectors import (
     book_list,
     contact_minutes_by_segment,
     current_run_ids,
+    current_runs,
     overdue_condition,
     scope_branch_ids,
 )
@@ -207,15 +209,15 @@ def _book_counts(book, overdue: Q) -> tuple[dict, dict, int, int, int]:
     return dict(segments), dict(tiers), alerts, suitability, late
 
 
-def minutes_chart(user, *, run_ids=None) -> dict:
-    minutes = contact_minutes_by_segment(user=user, run_ids=run_ids)
-    _version, policy = (
-        policy_for(branch=user.branch_id) if user.branch_id else (None, None)
-    )
-    if policy is None:
-        from tiers.policy import Policy
+def _policy_of(user) -> tuple[int | None, Policy]:
+    """The current policy of the user's branch (the defaults without a branch)."""
+    return policy_for(branch=user.branch_id) if user.branch_id else (None, Policy())
 
-        policy = Policy()
+
+def minutes_chart(user, *, run_ids=None, policy: Policy | None = None) -> dict:
+    minutes = contact_minutes_by_segment(user=user, run_ids=run_ids)
+    if policy is None:
+        _version, policy = _policy_of(user)
     total = sum(minutes.values()) or 0
     names = {
         "core_dormant": _("Core and dormant"),
@@ -254,15 +256,30 @@ def today_context(user) -> dict:
         all=Count("pk"),
     )
     flags = churn_flag_list(user=user)
-    run_ids = current_run_ids(scope_branch_ids(user))
-    book, late = overdue_condition(book_list(user=user, run_ids=run_ids), today=today)
+    branch_ids = scope_branch_ids(user)
+    runs = current_runs(branch_ids)
+    run_ids = [pk for pk, _version in runs]
+    version, policy = _policy_of(user)
+    # A run's cadences are its policy's three: known without a query when every
+    # current run scored under the branch's current policy version.
+    cadences = None
+    if branch_ids == [user.branch_id] and all(v == version for _pk, v in runs):
+        r = policy.relationship
+        cadences = {
+            r.cadence_days_priority,
+            r.cadence_days_partnership,
+            r.cadence_days_alliance,
+        }
+    book, late = overdue_condition(
+        book_list(user=user, run_ids=run_ids), today=today, cadences=cadences
+    )
     overdue = book.filter(late).order_by("-value_score", "pk")
     alerts = book.exclude(alert_codes__isnull=True).exclude(alert_codes="")
     suitability = book.filter(suitability_warning=True)
     segments, tiers, alert_count, suitability_count, overdue_count = _book_counts(
         book, late
     )
-    chart = minutes_chart(user, run_ids=run_ids)
+    chart = minutes_chart(user, run_ids=run_ids, policy=policy)
     # The first flags, each carrying how many there are (a window count): one query.
     flag_list = list(flags.annotate(of=Window(Count("pk")))[:TODAY_LIMIT])
     segment_rows = [

@@ -32,7 +32,7 @@ from django.utils import timezone
 from clients import permissions
 from clients.models import CONTACT_CHANNELS, Client, Interaction
 from clients.selectors import client_scope
-from tiers.selectors import run_latest_id
+from tiers.selectors import run_latest_key
 
 from .models import SavedFilter
 
@@ -58,10 +58,18 @@ SCORE_FIELDS = (
 RENAMED_SCORE_FIELDS = (("flag_codes", "churn_flags"), ("alert_codes", "alerts"))
 
 
+def current_runs(branch_ids) -> list[tuple[int, int | None]]:
+    """(id, policy version) of the latest finished run of each branch (branches never
+    scored are left out)."""
+    runs = (
+        run_latest_key(branch_id=branch_id) for branch_id in sorted(set(branch_ids))
+    )
+    return [run for run in runs if run is not None]
+
+
 def current_run_ids(branch_ids) -> list[int]:
     """The latest finished run of each branch (branches never scored are left out)."""
-    runs = (run_latest_id(branch_id=branch_id) for branch_id in sorted(set(branch_ids)))
-    return [run for run in runs if run is not None]
+    return [pk for pk, _version in current_runs(branch_ids)]
 
 
 def scope_branch_ids(user, clients=None) -> list[int]:
@@ -281,18 +289,22 @@ def contact_minutes_by_segment(
     return {row["cur__segment"]: row["total"] or 0 for row in rows}
 
 
-def overdue_condition(book, *, today: date | None = None) -> tuple[QuerySet, Q]:
+def overdue_condition(
+    book, *, today: date | None = None, cadences=None
+) -> tuple[QuerySet, Q]:
     """The book annotated with `cadence_days`, and the condition of a row past its
     contact cadence now: overdue in the run and no contact logged since within the
-    cadence (a contact logged today clears it at once). One query (the cadences)."""
+    cadence (a contact logged today clears it at once). One query (the cadences),
+    none when the caller knows every cadence the runs can hold (`cadences`)."""
     today = today or timezone.localdate()
     book = book.annotate(cadence_days=F("current__cadence_days"))
-    cadences = (
-        book.filter(contact_overdue=True)
-        .order_by()
-        .values_list("cadence_days", flat=True)
-        .distinct()[:20]
-    )
+    if cadences is None:
+        cadences = (
+            book.filter(contact_overdue=True)
+            .order_by()
+            .values_list("cadence_days", flat=True)
+            .distinct()[:20]
+        )
     late = Q(last_contact__isnull=True)
     for days in cadences:
         if days:

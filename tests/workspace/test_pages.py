@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from churn.models import ChurnFlag, FlagStatus
 from clients.models import Interaction, Task, TaskKind, TaskStatus
 from tiers.models import ClientScore, RunStatus, ScoreRun
+from tiers.services import scoring_policy_save
 from workspace.models import SavedFilter
 
 TODAY = timezone.localdate()
@@ -190,6 +191,39 @@ def test_today_shows_tasks_flags_cadence_and_counts_of_the_own_book(
     assert [r["c"].name for r in ctx["alerts"]] == ["Mine 2"]
     assert sum(s["n"] for s in ctx["segments"]) == 6
     assert 'id="today-data"' in html and "minutes-chart" in html
+
+
+def test_today_finds_a_client_past_a_cadence_only_an_older_policy_gave(
+    client, book, advisor
+):
+    # given: the run scored under policy version 1, whose priority cadence was 21
+    # days, and the client last called 25 days ago; the branch's policy is now
+    # version 2, whose cadences (30, 14, 7 days) no longer include 21
+    scoring_policy_save(
+        branch=advisor.branch, data={"relationship": {"cadence_days_priority": 21}}
+    )
+    scoring_policy_save(branch=advisor.branch, data={})
+    run = book["run"]
+    ScoreRun.objects.filter(pk=run.pk).update(policy_version=1)
+    mine0 = book["mine"][0]
+    ClientScore.objects.filter(run=run, client=mine0).update(cadence_days=21)
+    Interaction.objects.create(
+        branch=advisor.branch,
+        interaction_id="c25",
+        date=TODAY - timedelta(days=25),
+        client=mine0,
+        advisor=advisor,
+        channel="call",
+        minutes=5,
+    )
+    client.force_login(advisor.user)
+
+    # when: the advisor opens Today
+    ctx = client.get(reverse("home")).context
+
+    # then: the client is past the run's cadence, read from the run's scores
+    assert [r["c"].name for r in ctx["overdue"]] == ["Mine 0"]
+    assert ctx["overdue_count"] == 1
 
 
 def test_today_counts_contact_minutes_by_segment_against_the_target(
