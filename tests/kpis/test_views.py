@@ -41,7 +41,7 @@ def alice():
 def test_branch_overview_shows_the_roll_up_and_the_churn_rate(
     as_manager, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = as_manager.get("/kpi/branch/?month=2026-06")
 
     text = response.content.decode()
@@ -58,7 +58,7 @@ def test_branch_overview_shows_the_roll_up_and_the_churn_rate(
 def test_scorecard_gives_each_figure_its_rank_and_change(
     as_manager, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = as_manager.get(f"/kpi/advisors/{alice().pk}/?month=2026-06")
 
     text = response.content.decode()
@@ -74,7 +74,7 @@ def test_ranking_sorts_and_exports_without_live_formulas(
     as_manager, django_assert_max_num_queries
 ):
     Advisor.objects.filter(employee_no="E002").update(name="=HYPERLINK(1)")
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(6):
         response = as_manager.get("/kpi/ranking/?month=2026-06&sort=net_new_assets")
     text = response.content.decode()
     assert text.index('data-employee="E002"') < text.index('data-employee="E001"')
@@ -113,7 +113,7 @@ def test_head_office_compares_every_branch(
 ):
     client.force_login(head_office_user)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         response = client.get("/kpi/branches/?month=2026-06")
 
     text = response.content.decode()
