@@ -275,6 +275,7 @@ def book(request):
     show_branch = permissions.sees_every_branch(request.user)
     query = clean_query(request.GET.urlencode())
     base = {k: v for k, v in request.GET.lists() if k not in ("cursor", "format")}
+    filters = pages.filter_groups(filterset)
     context = {
         "filterset": filterset,
         "rows": [pages.book_row(r) for r in rows],
@@ -298,7 +299,7 @@ def book(request):
         "export_query": urlencode(
             {k: v for k, v in base.items() if k != "cursor"}, doseq=True
         ),
-        "filters": pages.filter_groups(filterset),
+        "filters": filters,
         "search": request.GET.get("q", ""),
         "sort_options": pages.sort_options(),
         "show_advisor": not request.user.is_advisor or reads_shared_books(request.user),
@@ -314,7 +315,7 @@ def book(request):
             if permissions.may_see_branch_kpis(request.user) and not show_branch
             else []
         ),
-        "active_filters": sum(1 for g in pages.filter_groups(filterset) if g["active"]),
+        "active_filters": sum(1 for g in filters if g["active"]),
     }
     return render(request, "workspace/book.html", context)
 
