@@ -105,4 +105,5 @@ def rows_by_ids(queryset: QuerySet, start: int = 0, stop: int | None = None) -> 
     ids = queryset.select_related(None).values("pk")[start:stop]
     rows = queryset.model._default_manager.filter(pk__in=ids).order_by(*ordering)
     rows.query.select_related = queryset.query.select_related
+    rows.query.deferred_loading = queryset.query.deferred_loading
     return list(rows)

@@ -62,6 +62,7 @@ from .forms import (
     TaskSnoozeForm,
 )
 from .selectors import (
+    LIST_COLUMNS,
     MINUTE_GROUPS,
     book_list,
     contact_minutes_by_segment,
@@ -72,6 +73,14 @@ from .selectors import (
 )
 
 TODAY_LIMIT = 8
+
+#: A task's client's columns the task lists never show (the encrypted numbers above all).
+TASK_UNREAD = (
+    "client__id_number",
+    "client__id_number_hash",
+    "client__phone",
+    "client__phone_hash",
+)
 
 
 def _today():
@@ -242,7 +251,7 @@ def minutes_chart(user, *, run_ids=None, policy: Policy | None = None) -> dict:
 
 def today_context(user) -> dict:
     today = _today()
-    open_tasks = task_list(user=user).select_related("client")
+    open_tasks = task_list(user=user).select_related("client").defer(*TASK_UNREAD)
     mine = open_tasks.filter(Q(owner__user=user) | Q(owner__isnull=True))
     if permissions.may_see_branch_kpis(user):
         mine = open_tasks
@@ -273,9 +282,10 @@ def today_context(user) -> dict:
     book, late = overdue_condition(
         book_list(user=user, run_ids=run_ids), today=today, cadences=cadences
     )
-    overdue = book.filter(late).order_by("-value_score", "pk")
-    alerts = book.exclude(alert_codes__isnull=True).exclude(alert_codes="")
-    suitability = book.filter(suitability_warning=True)
+    rows = book.only(*LIST_COLUMNS)
+    overdue = rows.filter(late).order_by("-value_score", "pk")
+    alerts = rows.exclude(alert_codes__isnull=True).exclude(alert_codes="")
+    suitability = rows.filter(suitability_warning=True)
     segments, tiers, alert_count, suitability_count, overdue_count = _book_counts(
         book, late
     )
@@ -728,8 +738,10 @@ def tasks_context(request) -> dict:
     kind = request.GET.get("kind", "")
     show_branch = permissions.sees_every_branch(user)
     branch = request.GET.get("branch", "") if show_branch else ""
-    tasks = task_list(user=user, status=None).select_related(
-        "client", "client__branch", "owner"
+    tasks = (
+        task_list(user=user, status=None)
+        .select_related("client", "client__branch", "owner")
+        .defer(*TASK_UNREAD)
     )
     if branch:
         tasks = tasks.filter(client__branch__code=branch)

@@ -58,6 +58,19 @@ SCORE_FIELDS = (
 RENAMED_SCORE_FIELDS = (("flag_codes", "churn_flags"), ("alert_codes", "alerts"))
 
 
+#: The client columns a list row shows (pages.book_row, the book's table, Today's lists,
+#: a household's members): the others, the encrypted ID number above all, stay unread.
+LIST_COLUMNS = (
+    "client_no",
+    "name",
+    "phone",
+    "branch",
+    "branch__name",
+    "advisor",
+    "advisor__name",
+)
+
+
 def current_runs(branch_ids) -> list[tuple[int, int | None]]:
     """(id, policy version) of the latest finished run of each branch (branches never
     scored are left out)."""

@@ -50,7 +50,7 @@ from .forms import (
     TaskSnoozeForm,
 )
 from .models import SavedFilter
-from .selectors import book_list, book_page, sort_parse
+from .selectors import LIST_COLUMNS, book_list, book_page, sort_parse
 from .services import clean_query, saved_filter_delete, saved_filter_save
 
 
@@ -268,7 +268,10 @@ def book(request):
     else:
         qs = filterset.qs
         rows, next_cursor = book_page(
-            qs, ordering=ordering, cursor=request.GET.get("cursor"), size=50
+            qs.only(*LIST_COLUMNS),
+            ordering=ordering,
+            cursor=request.GET.get("cursor"),
+            size=50,
         )
         total = qs.order_by().count()
     column, descending = sort_parse(ordering)
