@@ -64,6 +64,7 @@ from .forms import (
 from .selectors import (
     LIST_COLUMNS,
     MINUTE_GROUPS,
+    TODAY_FIELDS,
     book_list,
     contact_minutes_by_segment,
     current_run_ids,
@@ -280,7 +281,9 @@ def today_context(user) -> dict:
             r.cadence_days_alliance,
         }
     book, late = overdue_condition(
-        book_list(user=user, run_ids=run_ids), today=today, cadences=cadences
+        book_list(user=user, run_ids=run_ids, fields=TODAY_FIELDS),
+        today=today,
+        cadences=cadences,
     )
     rows = book.only(*LIST_COLUMNS)
     overdue = rows.filter(late).order_by("-value_score", "pk")

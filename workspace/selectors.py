@@ -71,6 +71,18 @@ LIST_COLUMNS = (
 )
 
 
+#: The scores Today reads from the book: its lists' rows (book_row), their filters and
+#: the counts by segment and tier.
+TODAY_FIELDS = (
+    "tier",
+    "value_score",
+    "segment",
+    "contact_overdue",
+    "suitability_warning",
+    "churn_risk",
+)
+
+
 def current_runs(branch_ids) -> list[tuple[int, int | None]]:
     """(id, policy version) of the latest finished run of each branch (branches never
     scored are left out)."""
@@ -95,13 +107,17 @@ def scope_branch_ids(user, clients=None) -> list[int]:
     return list(clients.order_by().values_list("branch_id", flat=True).distinct())
 
 
-def book_list(*, user, branch_ids=None, run_ids=None) -> QuerySet[Client]:
+def book_list(
+    *, user, branch_ids=None, run_ids=None, fields=SCORE_FIELDS
+) -> QuerySet[Client]:
     """Every client `user` may see, annotated with the current run's scores.
 
-    Annotations: each of SCORE_FIELDS, `flag_codes` and `alert_codes` (the run's
-    open churn flags and alerts, `;`-joined codes), `assets` (the run's features) and
-    `last_contact` (the latest call, visit, email or message). A client with no row in
-    the current run (a new client, or a branch never scored) has them all null.
+    Annotations: each of `fields` (default SCORE_FIELDS; a page that reads fewer
+    names them, and its queries are shorter to build and read), `flag_codes` and
+    `alert_codes` (the run's open churn flags and alerts, `;`-joined codes), `assets`
+    (the run's features) and `last_contact` (the latest call, visit, email or message).
+    A client with no row in the current run (a new client, or a branch never scored)
+    has them all null.
     """
     clients = client_scope(user)
     if run_ids is None:
@@ -121,7 +137,7 @@ def book_list(*, user, branch_ids=None, run_ids=None) -> QuerySet[Client]:
             current=FilteredRelation("scores", condition=Q(scores__run_id__in=run_ids))
         )
         .annotate(
-            **{name: F(f"current__{name}") for name in SCORE_FIELDS},
+            **{name: F(f"current__{name}") for name in fields},
             **{name: F(f"current__{col}") for name, col in RENAMED_SCORE_FIELDS},
             assets=Cast(KeyTextTransform("assets", "current__features"), FloatField()),
             last_contact=Subquery(last_contact),
