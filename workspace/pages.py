@@ -96,7 +96,7 @@ _ITEM_WORDS: dict[str, dict[str, str]] = {}
 
 def item_words() -> dict[str, str]:
     """The words of the task and flag items in the active language, looked up once per
-    process and language rather than once per item (a page lists up to 50 items)."""
+    process and language rather than once per item (a page lists up to 30 items)."""
     language = get_language() or ""
     words = _ITEM_WORDS.get(language)
     if words is None:
@@ -162,8 +162,9 @@ def flag_rows(flags) -> list[dict]:
 
 
 def book_row(client) -> dict:
-    """A client of a list, with its figures formatted here rather than by template
-    filters (the same filters, called once: a 50-row page renders twice as fast)."""
+    """A client of a list, with its figures formatted here by the same filters the
+    template used (called from Python, a 50-row page renders in about a third less
+    time than through one template filter per cell)."""
     assets = client.assets
     risk = client.churn_risk
     last = client.last_contact

@@ -58,8 +58,8 @@ SCORE_FIELDS = (
 RENAMED_SCORE_FIELDS = (("flag_codes", "churn_flags"), ("alert_codes", "alerts"))
 
 
-#: The client columns a list row shows (pages.book_row, the book's table, Today's lists,
-#: a household's members): the others, the encrypted ID number above all, stay unread.
+#: The client columns a list row shows (pages.book_row: the book's table, Today's
+#: lists): the others, the encrypted ID number above all, stay unread.
 LIST_COLUMNS = (
     "client_no",
     "name",
