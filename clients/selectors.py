@@ -6,7 +6,7 @@ branch; head office sees every branch; anyone else sees nothing. Every other sel
 here and in the other apps, starts from it, so a new page has no way around it.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from advisors.models import Advisor, BookShare, Branch, Role
 
@@ -240,16 +240,16 @@ def latest_positions(*, user, client, as_of=None) -> QuerySet[Position]:
     positions = position_list(user=user, client=client)
     if as_of is not None:
         positions = positions.filter(date__lte=as_of)
-    latest = {}
-    for account_id, day in positions.values_list("account_id", "date").order_by():
-        if account_id not in latest or day > latest[account_id]:
-            latest[account_id] = day
-    if not latest:
-        return positions.none()
-    condition = Q()
-    for account_id, day in latest.items():
-        condition |= Q(account_id=account_id, date=day)
-    return positions.filter(condition).exclude(quantity=0).order_by("-market_value")
+    # Each account's latest date, from the (account, date, security) index: one query.
+    latest = Position.objects.filter(account_id=OuterRef("account_id"))
+    if as_of is not None:
+        latest = latest.filter(date__lte=as_of)
+    latest = latest.order_by("-date").values("date")[:1]
+    return (
+        positions.filter(date=Subquery(latest))
+        .exclude(quantity=0)
+        .order_by("-market_value")
+    )
 
 
 def trade_changes_since(*, branch_id: int, after_id: int, up_to_id: int) -> set:

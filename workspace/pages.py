@@ -723,8 +723,22 @@ def client_section_context(user, pk, section, params, *, client=None) -> dict:
         raise Http404("No such section.")
     client = client or client_for(user, pk)
     rows = SECTIONS[section](user=user, client=client)
-    page = Paginator(rows, 15).get_page(params.get("page"))
+    if params.get("page") in (None, "", "1"):
+        page = first_page(rows, 15)
+    else:
+        page = Paginator(rows, 15).get_page(params.get("page"))
     return {"client": client, "page": page, "section": section}
+
+
+def first_page(rows, per_page: int):
+    """Page 1 of `rows`, each row carrying how many there are (a window count): the
+    rows and the pager's count in one query."""
+    first = list(rows.annotate(of_all=Window(Count("pk")))[:per_page])
+    paginator = Paginator(rows, per_page)
+    paginator.count = first[0].of_all if first else 0
+    page = paginator.page(1)
+    page.object_list = first
+    return page
 
 
 # --- tasks ----------------------------------------------------------------------------------

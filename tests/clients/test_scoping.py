@@ -1,5 +1,7 @@
 """The access rule of SPEC §1: an advisor sees only their own book, everywhere."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -146,3 +148,54 @@ def test_home_query_count_does_not_grow_with_clients(
     client.force_login(advisor.user)
     with django_assert_max_num_queries(12):
         client.get(reverse("book"))
+
+
+def test_latest_positions_are_each_accounts_latest_day_without_its_zero_rows(
+    books, advisor, make
+):
+    # given: a client of the advisor with two accounts reported on different days
+    client = books["mine"][0]
+    first = client.accounts.get()
+    second = make.Account(client=client)
+    third = make.Account(client=client)
+    stock = make.Security(code="600001")
+    bond = make.Security(code="010001")
+    sold = make.Security(code="600002")
+    today = dt.date(2026, 6, 30)
+    # the first account's latest day holds two lines and a sold-out (zero) one
+    make.Position(account=first, date=today, security=stock, market_value=300)
+    make.Position(account=first, date=today, security=bond, market_value=500)
+    make.Position(account=first, date=today, security=sold, quantity=0, market_value=0)
+    make.Position(account=first, date=today - dt.timedelta(9), security=sold)
+    # the second was last reported three days ago
+    make.Position(
+        account=second, date=today - dt.timedelta(3), security=stock, market_value=50
+    )
+    make.Position(
+        account=second, date=today - dt.timedelta(5), security=bond, market_value=70
+    )
+    # the third sold out (only a zero row on its latest day)
+    make.Position(
+        account=third, date=today - dt.timedelta(1), security=bond, quantity=0
+    )
+    make.Position(account=third, date=today - dt.timedelta(2), security=bond)
+
+    # when: the advisor reads the client's holdings, and as of five days ago
+    now = selectors.latest_positions(user=advisor.user, client=client)
+    before = selectors.latest_positions(
+        user=advisor.user, client=client, as_of=today - dt.timedelta(5)
+    )
+
+    # then: each account's latest day, its zero rows left out, largest first
+    assert [(p.account_id, p.security.code) for p in now] == [
+        (first.pk, "010001"),
+        (first.pk, "600001"),
+        (second.pk, "600001"),
+    ]
+    assert sorted((p.account_id, p.date) for p in before) == [
+        (first.pk, today - dt.timedelta(9)),
+        (second.pk, today - dt.timedelta(5)),
+    ]
+    # and a colleague sees none of them
+    colleague_user = books["theirs"][0].advisor.user
+    assert not selectors.latest_positions(user=colleague_user, client=client).exists()
