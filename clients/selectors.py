@@ -35,7 +35,7 @@ def _role_scope(
     of the books shared with them; nothing otherwise."""
     if user is None or not user.is_authenticated or not user.is_active:
         return rows.none()
-    if user.is_superuser or user.role == Role.HEAD_OFFICE:
+    if _reads_every_branch(user):
         return rows
     if user.branch_id is None:
         return rows.none()

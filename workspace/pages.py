@@ -294,8 +294,7 @@ def today_context(user) -> dict:
         book, late
     )
     chart = minutes_chart(user, run_ids=run_ids, policy=policy)
-    # The first flags, each carrying how many there are (a window count): one query.
-    flag_list = list(flags.annotate(of=Window(Count("pk")))[:TODAY_LIMIT])
+    flag_page = first_page(flags, TODAY_LIMIT)
     segment_rows = [
         {"code": code, "label": str(label), "n": segments.get(code, 0)}
         for code, label in LABELS["segment"].items()
@@ -351,8 +350,8 @@ def today_context(user) -> dict:
         "today": today,
         "tasks": [task_row(t) for t in rows_by_ids(due, 0, 20)],
         "task_counts": counts,
-        "flags": flag_rows(flag_list),
-        "flag_count": flag_list[0].of if flag_list else 0,
+        "flags": flag_rows(flag_page.object_list),
+        "flag_count": flag_page.paginator.count,
         "alerts": [book_row(c) for c in alerts.order_by("-assets", "pk")[:TODAY_LIMIT]],
         "alert_count": alert_count,
         "overdue": [book_row(c) for c in overdue[:TODAY_LIMIT]],
@@ -780,7 +779,10 @@ def tasks_context(request) -> dict:
     base = {"view": view, "kind": kind, **({"branch": branch} if branch else {})}
     return {
         "page": page,
-        "rows": [task_row(t) for t in rows_by_ids(tasks, first, first + 30)],
+        "rows": [
+            task_row(t)
+            for t in rows_by_ids(tasks, first, first + page.paginator.per_page)
+        ],
         "view": view,
         "kind": kind,
         # Head office works across branches: each task names its branch, and the list
